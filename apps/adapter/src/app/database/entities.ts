@@ -1,0 +1,2 @@
+// Every TypeORM entity of the adapter schema.
+export const ADAPTER_ENTITIES: Function[] = [];

@@ -1,0 +1,46 @@
+import { CommonConfig, ConfigError, Env, EnvReader, loadCommonConfig } from '@pager/server-kit';
+
+export interface DiscoveryConfig extends CommonConfig {
+  bootstrapServers: string[];
+  peerFiles: string[];
+  gossipIntervalMs: number;
+  gossipJitterMs: number;
+  neighborCount: number;
+  announcementTtlMs: number;
+  /** How often the own announcement is re-signed; must stay well under the TTL. */
+  announcementRefreshMs: number;
+  rateLimitQueriesPerHour: number;
+  rateLimitGossipPerHour: number;
+}
+
+export function loadDiscoveryConfig(env: Env = process.env): DiscoveryConfig {
+  const common = loadCommonConfig('discovery', env);
+  const read = new EnvReader(env);
+  const bootstrapServers = read.list('BOOTSTRAP_SERVERS').map((url, i) => {
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error();
+    } catch {
+      throw new ConfigError(`BOOTSTRAP_SERVERS entry ${i + 1} is not an http(s) URL: "${url}"`);
+    }
+    return url.replace(/\/+$/, '');
+  });
+  const announcementTtlMs = read.int('ANNOUNCEMENT_TTL_MS', 86_400_000, 60_000, 7 * 86_400_000);
+  return {
+    ...common,
+    bootstrapServers,
+    peerFiles: read.list('PEER_FILES'),
+    gossipIntervalMs: read.int('GOSSIP_INTERVAL_MS', 30_000, 100, 3_600_000),
+    gossipJitterMs: read.int('GOSSIP_JITTER_MS', 5_000, 0, 3_600_000),
+    neighborCount: read.int('NEIGHBOR_COUNT', 8, 5, 10),
+    announcementTtlMs,
+    announcementRefreshMs: read.int(
+      'ANNOUNCEMENT_REFRESH_MS',
+      Math.min(6 * 3_600_000, Math.floor(announcementTtlMs / 4)),
+      1_000,
+      6 * 3_600_000,
+    ),
+    rateLimitQueriesPerHour: read.int('RATE_LIMIT_QUERIES_PER_HOUR', 100, 1, 10_000_000),
+    rateLimitGossipPerHour: read.int('RATE_LIMIT_GOSSIP_PER_HOUR', 120, 1, 10_000_000),
+  };
+}

@@ -1,0 +1,2 @@
+// Every TypeORM entity of the discovery schema.
+export const DISCOVERY_ENTITIES: Function[] = [];

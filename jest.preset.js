@@ -1,0 +1,14 @@
+// Shared Jest settings for every project: ts-jest without type-checking
+// (`nx typecheck` does that once), Node environment, one place to change.
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json', isolatedModules: true }],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: {
+    '^@pager/protocol$': '<rootDir>/../../libs/protocol/src/index.ts',
+    '^@pager/server-kit$': '<rootDir>/../../libs/server-kit/src/index.ts',
+    '^@pager/testing$': '<rootDir>/../../libs/testing/src/index.ts',
+  },
+};

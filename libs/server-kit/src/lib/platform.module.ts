@@ -1,0 +1,48 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import type { CommonConfig } from './config/common-config';
+import { HealthController } from './health/health.controller';
+import { InternalApiGuard } from './http/internal-api.guard';
+import { ServerKey } from './keys/server-key';
+import { JsonLogger } from './logging/json-logger';
+import { MetricsController } from './metrics/metrics.controller';
+
+export const COMMON_CONFIG = Symbol('COMMON_CONFIG');
+
+export interface PlatformDependencies {
+  config: CommonConfig;
+  logger: JsonLogger;
+  registry: Registry;
+  serverKey: ServerKey;
+  dataSource: DataSource;
+}
+
+/**
+ * What every service has: config, logger, metrics, the server key, the database, health
+ * and metrics routes, and the internal-API guard. Built from objects made in main.ts,
+ * so that start-up order (key, database, then HTTP) stays explicit.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(deps: PlatformDependencies): DynamicModule {
+    const providers = [
+      { provide: COMMON_CONFIG, useValue: deps.config },
+      { provide: JsonLogger, useValue: deps.logger },
+      { provide: Registry, useValue: deps.registry },
+      { provide: ServerKey, useValue: deps.serverKey },
+      { provide: DataSource, useValue: deps.dataSource },
+    ];
+    return {
+      module: PlatformModule,
+      controllers: [HealthController, MetricsController],
+      providers: [
+        ...providers,
+        { provide: APP_GUARD, useValue: new InternalApiGuard(deps.config.internalApiToken) },
+      ],
+      exports: providers.map((p) => p.provide),
+    };
+  }
+}

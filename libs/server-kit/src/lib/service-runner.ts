@@ -1,0 +1,106 @@
+import { DynamicModule } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { CommonConfig } from './config/common-config';
+import { ConfigError, Env } from './config/env-reader';
+import { OpenDatabaseOptions, databaseOptionsFrom, openDatabase } from './database/open-database';
+import { BodyLimits, createHttpApp } from './http/create-http-app';
+import { loadOrCreateServerKey } from './keys/server-key';
+import { JsonLogger } from './logging/json-logger';
+import { createMetricsRegistry } from './metrics/metrics-registry';
+import { PlatformDependencies } from './platform.module';
+
+export interface ServiceDefinition<C extends CommonConfig> {
+  name: CommonConfig['serviceName'];
+  title: string;
+  loadConfig(env: Env): C;
+  port(config: C): number;
+  database: Pick<OpenDatabaseOptions, 'entities' | 'migrations' | 'poolSize'>;
+  bodyLimits: BodyLimits;
+  createModule(deps: PlatformDependencies & { config: C }): DynamicModule;
+}
+
+export interface RunningService<C extends CommonConfig> {
+  app: NestFastifyApplication;
+  config: C;
+  logger: JsonLogger;
+  /** Stops taking work, lets in-flight work finish, closes the database. */
+  close(): Promise<void>;
+}
+
+/** Boots a service: config, key, database and migrations, then HTTP. */
+export async function startService<C extends CommonConfig>(
+  definition: ServiceDefinition<C>,
+  env: Env = process.env,
+): Promise<RunningService<C>> {
+  const config = definition.loadConfig(env);
+  const logger = new JsonLogger(definition.name, config.logLevel);
+  const serverKey = loadOrCreateServerKey(config.privateKeyPath);
+  const database = await openDatabase(databaseOptionsFrom(config, definition.database));
+  try {
+    const registry = createMetricsRegistry(definition.name);
+    const module = definition.createModule({
+      config,
+      logger,
+      registry,
+      serverKey,
+      dataSource: database.dataSource,
+    });
+    const app = await createHttpApp(module, {
+      logger,
+      bodyLimits: definition.bodyLimits,
+      title: definition.title,
+    });
+    await app.listen(definition.port(config), config.bindAddress);
+    logger.event('service.started', {
+      server_id: config.serverId,
+      address: `${config.bindAddress}:${definition.port(config)}`,
+      fingerprint: serverKey.fingerprint,
+      database: database.embedded ? 'embedded' : 'external',
+    });
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      config,
+      logger,
+      close: () =>
+        (closing ??= (async () => {
+          await app.close();
+          await database.close();
+          logger.event('service.stopped');
+        })()),
+    };
+  } catch (err) {
+    await database.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** `main.ts` of a service: start, stop cleanly on SIGTERM/SIGINT within 10 s. */
+export function runService<C extends CommonConfig>(definition: ServiceDefinition<C>): void {
+  startService(definition).then(
+    (service) => {
+      const stop = (signal: string) => {
+        service.logger.event('service.stopping', { signal });
+        setTimeout(() => {
+          service.logger.event('service.stop_timeout', {}, 'error');
+          process.exit(1);
+        }, 10_000).unref();
+        service.close().then(
+          () => process.exit(0),
+          (err: Error) => {
+            service.logger.event('service.stop_failed', { error: err.message }, 'error');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    },
+    (err: unknown) => {
+      const reason =
+        err instanceof ConfigError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      process.stderr.write(`${definition.name}: cannot start: ${reason.replace(/\s+/g, ' ')}\n`);
+      process.exit(1);
+    },
+  );
+}
