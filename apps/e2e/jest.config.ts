@@ -1,8 +1,21 @@
-/* eslint-disable */
+// Two Jest projects: `deploy` reads the Dockerfiles and Kubernetes manifests (fast, no
+// servers); `e2e` starts real servers from dist/ on loopback addresses.
 export default {
-  displayName: 'e2e',
-  preset: '../../jest.preset.js',
-  rootDir: '.',
-  testMatch: ['<rootDir>/src/**/*.e2e-spec.ts'],
+  projects: [
+    {
+      displayName: 'deploy',
+      preset: '../../jest.preset.js',
+      rootDir: '.',
+      testMatch: ['<rootDir>/src/**/*.spec.ts'],
+    },
+    {
+      displayName: 'e2e',
+      preset: '../../jest.preset.js',
+      rootDir: '.',
+      globalSetup: '../../libs/testing/src/lib/pg-global-setup.ts',
+      globalTeardown: '../../libs/testing/src/lib/pg-global-teardown.ts',
+      testMatch: ['<rootDir>/src/**/*.e2e-spec.ts'],
+    },
+  ],
   testTimeout: 180000,
 };

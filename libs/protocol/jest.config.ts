@@ -1,4 +1,3 @@
-/* eslint-disable */
 export default {
   displayName: 'protocol',
   preset: '../../jest.preset.js',

@@ -1,4 +1,3 @@
-/* eslint-disable */
 export default {
   displayName: 'server-kit',
   preset: '../../jest.preset.js',

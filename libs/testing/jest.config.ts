@@ -1,4 +1,3 @@
-/* eslint-disable */
 export default {
   displayName: 'testing',
   preset: '../../jest.preset.js',
