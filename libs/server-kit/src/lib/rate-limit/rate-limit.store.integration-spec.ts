@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import { DatabaseHandle, openDatabase } from '../database/open-database';
+import { CreateRateLimits1764100000000, RateLimitStore } from './rate-limit.store';
+
+describe(RateLimitStore.name, () => {
+  let database: DatabaseHandle;
+  let sut: RateLimitStore;
+  const schema = `it_rl_${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    database = await openDatabase({
+      url: process.env.TEST_DATABASE_URL,
+      schema,
+      embeddedDir: '',
+      entities: [],
+      migrations: [CreateRateLimits1764100000000],
+    });
+    sut = new RateLimitStore(database.dataSource);
+  });
+
+  afterAll(async () => {
+    await database.dataSource.query(`DROP SCHEMA "${schema}" CASCADE`);
+    await database.close();
+  });
+
+  it('admits exactly the limit under concurrent requests, as replicas would send them', async () => {
+    const now = Date.now();
+    const decisions = await Promise.all(
+      Array.from({ length: 40 }, () => sut.consume('messages:flood.example', 10, now)),
+    );
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(10);
+    expect(decisions.filter((d) => d.violation)).toHaveLength(1);
+    expect(decisions.filter((d) => !d.allowed).every((d) => d.retryAfterSeconds >= 1)).toBe(true);
+  });
+
+  it('keeps sources apart and counts violations by prefix', async () => {
+    const now = Date.now();
+    expect((await sut.consume('messages:quiet.example', 1, now)).allowed).toBe(true);
+    expect((await sut.consume('messages:quiet.example', 1, now)).violation).toBe(true);
+    expect(await sut.violations('messages:quiet.example')).toBe(1);
+    expect(await sut.violations('messages:flood.example')).toBe(1);
+    expect(await sut.violations('nobody')).toBe(0);
+  });
+
+  it('blocks for 60 s after the first violation, then opens a new window', async () => {
+    const start = Date.parse('2030-01-01T00:00:00Z');
+    await sut.consume('gossip:b.example', 1, start);
+    const violation = await sut.consume('gossip:b.example', 1, start + 1000);
+    expect(violation.retryAfterSeconds).toBe(60);
+    expect((await sut.consume('gossip:b.example', 1, start + 30_000)).allowed).toBe(false);
+    expect((await sut.consume('gossip:b.example', 1, start + 61_001)).allowed).toBe(true);
+  });
+});

@@ -1,0 +1,2 @@
+export * from './lib/server-process';
+export * from './lib/test-server';
