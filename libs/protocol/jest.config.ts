@@ -1,6 +1,6 @@
 export default {
   displayName: 'protocol',
   preset: '../../jest.preset.js',
-  rootDir: '.',
+  rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/src/**/*.integration-spec.ts', '<rootDir>/test/**/*.spec.ts'],
 };
