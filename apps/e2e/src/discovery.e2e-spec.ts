@@ -17,8 +17,9 @@ async function peersOf(server: TestServer): Promise<PeerView[]> {
   return response.body.peers as PeerView[];
 }
 
+/** The servers a daemon knows, itself included (`/api/v1/peers` lists only the others). */
 async function knownIds(server: TestServer): Promise<Set<string>> {
-  return new Set((await peersOf(server)).map((peer) => peer.server_id));
+  return new Set([server.serverId, ...(await peersOf(server)).map((peer) => peer.server_id)]);
 }
 
 function daemon(id: string, host: string, env: Record<string, string> = {}): TestServer {

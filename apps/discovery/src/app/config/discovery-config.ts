@@ -44,3 +44,6 @@ export function loadDiscoveryConfig(env: Env = process.env): DiscoveryConfig {
     rateLimitGossipPerHour: read.int('RATE_LIMIT_GOSSIP_PER_HOUR', 120, 1, 10_000_000),
   };
 }
+
+/** Injection token of the validated DiscoveryConfig. */
+export const DISCOVERY_CONFIG = Symbol('DISCOVERY_CONFIG');

@@ -1,4 +1,9 @@
 import { CreateRateLimits1764100000000 } from '@pager/server-kit';
+import { InitialDiscoverySchema1764200000000 } from './initial-discovery-schema.migration';
 
 // Applied in order at start-up; never edit a migration that has shipped, add a new one.
-export const DISCOVERY_MIGRATIONS: Function[] = [CreateRateLimits1764100000000];
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export const DISCOVERY_MIGRATIONS: Function[] = [
+  CreateRateLimits1764100000000,
+  InitialDiscoverySchema1764200000000,
+];

@@ -52,6 +52,12 @@ export async function createHttpApp(
         done(new ProtocolError('payload_too_large', `body over ${limitFor(request.url, limits)} bytes`));
         return;
       }
+      // Internal calls such as `POST /api/v1/announce` carry no body, yet some clients
+      // still send a JSON content type; on the public protocol an empty body is bad JSON.
+      if (bytes.length === 0 && request.url.startsWith('/api/')) {
+        done(null, undefined);
+        return;
+      }
       let parsed: unknown;
       try {
         parsed = parseJson(bytes);

@@ -1,0 +1,152 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { parseProtocolTimestamp } from '@pager/protocol';
+import { JsonLogger } from '@pager/server-kit';
+import { DiscoveryMetrics } from '../metrics/discovery-metrics';
+import { PeerStore } from '../peers/peer-store.service';
+import { PinStore } from '../pins/pin-store.service';
+import { ReputationService } from '../reputation/reputation.service';
+import { AnnouncementValidator, RejectReason } from './announcement-validator';
+
+export type IntakeOutcome =
+  | { outcome: 'stored'; serverId: string }
+  /** Valid or not, nothing newer than what we hold. */
+  | { outcome: 'ignored'; serverId?: string }
+  | { outcome: 'rejected'; reason: RejectReason | 'storage'; message: string };
+
+/**
+ * Takes announcements from gossip, queries and bootstrap: validates, applies the pin
+ * (first use or rotation), stores the newer ones, and counts the rest against the sender.
+ */
+@Injectable()
+export class AnnouncementIntake {
+  constructor(
+    @Inject(AnnouncementValidator) private readonly validator: AnnouncementValidator,
+    @Inject(PeerStore) private readonly peers: PeerStore,
+    @Inject(PinStore) private readonly pins: PinStore,
+    @Inject(ReputationService) private readonly reputation: ReputationService,
+    @Inject(DiscoveryMetrics) private readonly metrics: DiscoveryMetrics,
+    @Inject(JsonLogger) private readonly logger: JsonLogger,
+  ) {}
+
+  /** `senderId`: the verified server that passed it on, charged for invalid ones. */
+  async accept(raw: unknown, senderId: string | null): Promise<IntakeOutcome> {
+    // Not newer than what we hold: nothing to verify (the common case in a converged network).
+    const held = await this.heldAtLeastAsNew(raw);
+    if (held !== null) {
+      this.metrics.announcements.inc({ outcome: 'ignored', reason: 'not_newer' });
+      return { outcome: 'ignored', serverId: held };
+    }
+    const verdict = await this.validator.validate(raw);
+    if (verdict.kind === 'ignore') {
+      this.metrics.announcements.inc({ outcome: 'ignored', reason: verdict.reason });
+      return { outcome: 'ignored' };
+    }
+    if (verdict.kind === 'reject') {
+      return this.rejected(verdict.reason, verdict.message, verdict.serverId, senderId);
+    }
+    const { entry } = verdict;
+    if (verdict.pin === 'new') {
+      const pinned = await this.pins.pinIfAbsent(
+        entry.serverId,
+        verdict.fingerprint,
+        verdict.publicKeyPem,
+      );
+      if (!pinned) {
+        return this.rejected(
+          'key_conflict',
+          'another key was pinned first',
+          entry.serverId,
+          senderId,
+        );
+      }
+    } else if (verdict.pin === 'rotate') {
+      const rotated = await this.pins.rotate(
+        entry.serverId,
+        verdict.pinnedFingerprint as string,
+        verdict.fingerprint,
+        verdict.publicKeyPem,
+      );
+      if (!rotated) {
+        return this.rejected('key_conflict', 'the pin moved meanwhile', entry.serverId, senderId);
+      }
+      this.logger.event(
+        'discovery.key_rotated',
+        {
+          server_id: entry.serverId,
+          from: verdict.pinnedFingerprint,
+          to: verdict.fingerprint,
+        },
+        'warn',
+      );
+    }
+    let stored: boolean;
+    try {
+      stored = await this.peers.upsertIfNewer(entry, verdict.fingerprint);
+    } catch (err) {
+      // e.g. a string PostgreSQL's jsonb refuses (\u0000): the announcement cannot be kept.
+      return this.rejected('storage', (err as Error).message, entry.serverId, senderId);
+    }
+    await this.reputation.touch(entry.serverId);
+    this.metrics.announcements.inc({
+      outcome: stored ? 'accepted' : 'ignored',
+      reason: stored ? 'ok' : 'not_newer',
+    });
+    if (stored) {
+      this.logger.event(
+        'discovery.announcement_stored',
+        {
+          server_id: entry.serverId,
+          timestamp: entry.timestamp,
+          via: senderId,
+        },
+        'debug',
+      );
+    }
+    return stored
+      ? { outcome: 'stored', serverId: entry.serverId }
+      : { outcome: 'ignored', serverId: entry.serverId };
+  }
+
+  /** Accepts each, returning how many were stored; invalid ones are dropped and counted. */
+  async acceptAll(raws: readonly unknown[], senderId: string | null): Promise<number> {
+    let stored = 0;
+    for (const raw of raws) {
+      if ((await this.accept(raw, senderId)).outcome === 'stored') stored++;
+    }
+    return stored;
+  }
+
+  private async heldAtLeastAsNew(raw: unknown): Promise<string | null> {
+    if (typeof raw !== 'object' || raw === null) return null;
+    const { server_id: serverId, timestamp } = raw as Record<string, unknown>;
+    if (typeof serverId !== 'string' || typeof timestamp !== 'string' || serverId.length > 253) {
+      return null;
+    }
+    const incomingMs = parseProtocolTimestamp(timestamp);
+    if (incomingMs === null) return null;
+    const heldMs = await this.peers.timestampOf(serverId);
+    return heldMs !== null && heldMs >= incomingMs ? serverId : null;
+  }
+
+  private async rejected(
+    reason: RejectReason | 'storage',
+    message: string,
+    serverId: string | undefined,
+    senderId: string | null,
+  ): Promise<IntakeOutcome> {
+    this.metrics.announcements.inc({ outcome: 'rejected', reason });
+    this.logger.event(
+      'discovery.announcement_rejected',
+      { reason, message, server_id: serverId, via: senderId },
+      reason === 'key_conflict' ? 'warn' : 'debug',
+    );
+    if (reason === 'key_conflict' && serverId !== undefined) {
+      await this.reputation.recordKeyConflict(serverId);
+    }
+    // A blocked server's announcement is not the sender's fault: passing it on is allowed.
+    if (senderId !== null && reason !== 'blocked') {
+      await this.reputation.recordInvalidAnnouncement(senderId);
+    }
+    return { outcome: 'rejected', reason, message };
+  }
+}

@@ -1,0 +1,51 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Announcement, PROTOCOL_VERSION, formatProtocolTimestamp } from '@pager/protocol';
+import { JsonLogger, ServerKey } from '@pager/server-kit';
+import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
+import { peerEntryFromAnnouncement } from '../core';
+import { PeerStore } from '../peers/peer-store.service';
+import { OwnAnnouncementHolder } from './own-announcement.holder';
+
+/** Builds, signs and stores this server's announcement (it counts in the digest too). */
+@Injectable()
+export class OwnAnnouncementService {
+  private lastTimestampMs = 0;
+
+  constructor(
+    @Inject(DISCOVERY_CONFIG) private readonly config: DiscoveryConfig,
+    @Inject(ServerKey) private readonly key: ServerKey,
+    @Inject(PeerStore) private readonly peers: PeerStore,
+    @Inject(OwnAnnouncementHolder) private readonly holder: OwnAnnouncementHolder,
+    @Inject(JsonLogger) private readonly logger: JsonLogger,
+  ) {}
+
+  /** The current announcement, signing the first one if none exists yet. */
+  async current(): Promise<Announcement> {
+    return this.holder.get() ?? this.refresh();
+  }
+
+  /** Re-signs with a new timestamp (strictly later than the last) and stores it. */
+  async refresh(): Promise<Announcement> {
+    const nowMs = Math.max(Date.now(), this.lastTimestampMs + 1);
+    this.lastTimestampMs = nowMs;
+    const unsigned = {
+      version: PROTOCOL_VERSION,
+      server_id: this.config.serverId,
+      public_key: this.key.publicKeyPem,
+      capabilities: { paging: true, ai_messaging: false, supported_versions: [PROTOCOL_VERSION] },
+      endpoints: {
+        federation: this.config.federationPublicUrl,
+        discovery: this.config.discoveryPublicUrl,
+      },
+      timestamp: formatProtocolTimestamp(nowMs),
+    };
+    const signed = (await this.key.sign(unsigned)) as Announcement;
+    const entry = peerEntryFromAnnouncement(signed as unknown as Record<string, unknown>, nowMs);
+    if (entry === null) throw new Error('own announcement is malformed');
+    // Forced: a previous run (or another key) may have left a later timestamp behind.
+    await this.peers.upsertIfNewer(entry, this.key.fingerprint, { force: true });
+    this.holder.set(signed);
+    this.logger.event('discovery.announcement_signed', { timestamp: signed.timestamp }, 'debug');
+    return signed;
+  }
+}

@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ProtocolError } from '@pager/protocol';
+import { DataSource } from 'typeorm';
+import { BlockRecord } from './blocklist.entity';
+
+export interface BlockEntry {
+  server_id: string;
+  reason: string;
+  created_at: string;
+}
+
+/** The operator's blocklist. A blocked server is not gossiped with, stored or passed on. */
+@Injectable()
+export class BlocklistService {
+  private readonly listeners: ((serverId: string) => void)[] = [];
+
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  /** Called with the server id whenever a server gets blocked (neighbours drop it). */
+  onBlocked(listener: (serverId: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  async isBlocked(serverId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      'SELECT 1 FROM blocklist WHERE server_id = $1',
+      [serverId],
+    );
+    return rows.length > 0;
+  }
+
+  async blockedIds(): Promise<Set<string>> {
+    const rows: { server_id: string }[] = await this.dataSource.query(
+      'SELECT server_id FROM blocklist',
+    );
+    return new Set(rows.map((r) => r.server_id));
+  }
+
+  async list(): Promise<{ blocked: BlockEntry[] }> {
+    const rows = await this.dataSource
+      .getRepository(BlockRecord)
+      .find({ order: { createdAt: 'ASC', serverId: 'ASC' } });
+    return { blocked: rows.map(toEntry) };
+  }
+
+  /** Blocks (or re-words the reason of an existing block). */
+  async block(serverId: string, reason: string): Promise<BlockEntry> {
+    const rows: { server_id: string; reason: string; created_at: Date }[] =
+      await this.dataSource.query(
+        `INSERT INTO blocklist (server_id, reason, created_at) VALUES ($1, $2, now())
+         ON CONFLICT (server_id) DO UPDATE SET reason = EXCLUDED.reason
+         RETURNING server_id, reason, created_at`,
+        [serverId, reason],
+      );
+    for (const listener of this.listeners) listener(serverId);
+    const row = rows[0];
+    return {
+      server_id: row.server_id,
+      reason: row.reason,
+      created_at: row.created_at.toISOString(),
+    };
+  }
+
+  async unblock(serverId: string): Promise<void> {
+    const result: [unknown[], number] = await this.dataSource.query(
+      'DELETE FROM blocklist WHERE server_id = $1',
+      [serverId],
+    );
+    if (result[1] === 0) throw new ProtocolError('not_found', `${serverId} is not blocked`);
+  }
+}
+
+function toEntry(row: BlockRecord): BlockEntry {
+  return { server_id: row.serverId, reason: row.reason, created_at: row.createdAt.toISOString() };
+}

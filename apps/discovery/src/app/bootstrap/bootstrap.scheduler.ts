@@ -1,0 +1,58 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { JsonLogger } from '@pager/server-kit';
+import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
+import { nextGossipDelayMs } from '../core';
+import { BootstrapService } from './bootstrap.service';
+
+const TIMEOUT_NAME = 'bootstrap-retry';
+
+/** Contacts the candidates right after start, then retries the unreached ones each round. */
+@Injectable()
+export class BootstrapScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private stopped = false;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    @Inject(DISCOVERY_CONFIG) private readonly config: DiscoveryConfig,
+    @Inject(BootstrapService) private readonly bootstrap: BootstrapService,
+    @Inject(SchedulerRegistry) private readonly registry: SchedulerRegistry,
+    @Inject(JsonLogger) private readonly logger: JsonLogger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.bootstrap.seedFromConfig();
+    // Not awaited: the daemon serves while the bootstrap servers are being reached.
+    this.arm(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.registry.doesExist('timeout', TIMEOUT_NAME)) this.registry.deleteTimeout(TIMEOUT_NAME);
+    await this.running;
+  }
+
+  private arm(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.registry.doesExist('timeout', TIMEOUT_NAME)) this.registry.deleteTimeout(TIMEOUT_NAME);
+    this.registry.addTimeout(
+      TIMEOUT_NAME,
+      setTimeout(() => this.fire(), delayMs),
+    );
+  }
+
+  private fire(): void {
+    if (this.stopped) return;
+    this.running = this.bootstrap
+      .contactPending()
+      .catch((err: Error) =>
+        this.logger.event('discovery.bootstrap_round_failed', { error: err.message }, 'error'),
+      )
+      .finally(() => {
+        this.running = null;
+        this.arm(
+          nextGossipDelayMs(this.config.gossipIntervalMs, this.config.gossipJitterMs, Math.random),
+        );
+      });
+  }
+}

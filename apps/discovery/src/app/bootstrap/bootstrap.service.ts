@@ -1,0 +1,119 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PeerFileDto, validateWire } from '@pager/protocol';
+import { JsonLogger } from '@pager/server-kit';
+import { readFile } from 'node:fs/promises';
+import { AnnouncementIntake } from '../announcements/announcement-intake.service';
+import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
+import { GossipService } from '../gossip/gossip.service';
+import { CandidateStore } from '../peers/candidate-store.service';
+import { EndpointChecker } from '../shared/endpoint-checker';
+import { PEER_HTTP, PeerHttp, describeFailure, joinUrl } from '../shared/peer-http';
+
+const ANNOUNCEMENT_TIMEOUT_MS = 5_000;
+
+/**
+ * Joins the network: each candidate discovery endpoint (BOOTSTRAP_SERVERS, PEER_FILES,
+ * imports) is asked for its announcement, which is verified like any other, and gossiped
+ * with. Failed candidates are retried on later rounds.
+ */
+@Injectable()
+export class BootstrapService {
+  private running: Promise<void> | null = null;
+
+  constructor(
+    @Inject(DISCOVERY_CONFIG) private readonly config: DiscoveryConfig,
+    @Inject(CandidateStore) private readonly candidates: CandidateStore,
+    @Inject(AnnouncementIntake) private readonly intake: AnnouncementIntake,
+    @Inject(GossipService) private readonly gossip: GossipService,
+    @Inject(EndpointChecker) private readonly endpoints: EndpointChecker,
+    @Inject(PEER_HTTP) private readonly http: PeerHttp,
+    @Inject(JsonLogger) private readonly logger: JsonLogger,
+  ) {}
+
+  /** Records the configured candidates (bootstrap servers and peer files). */
+  async seedFromConfig(): Promise<void> {
+    for (const url of this.config.bootstrapServers)
+      await this.candidates.add(url, null, 'bootstrap');
+    for (const path of this.config.peerFiles) {
+      try {
+        const file = validateWire(PeerFileDto, JSON.parse(await readFile(path, 'utf8')));
+        if (!file.ok) throw new Error(file.errors.join('; '));
+        for (const peer of file.value.peers) {
+          await this.candidates.add(
+            peer.endpoints.discovery.replace(/\/+$/, ''),
+            peer.server_id,
+            `file:${path}`,
+          );
+        }
+      } catch (err) {
+        this.logger.event(
+          'discovery.peer_file_unreadable',
+          { path, error: (err as Error).message },
+          'warn',
+        );
+      }
+    }
+  }
+
+  /** Contacts every candidate not yet reached (one pass at a time). */
+  contactPending(): Promise<void> {
+    this.running ??= this.contactAll().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async contactAll(): Promise<void> {
+    const pending = await this.candidates.pending();
+    await Promise.all(
+      pending.map(async (candidate) => {
+        try {
+          const serverId = await this.contact(candidate.url, candidate.serverId);
+          await this.candidates.markSuccess(candidate.url, serverId);
+          this.logger.event('discovery.bootstrap_contacted', {
+            url: candidate.url,
+            server_id: serverId,
+          });
+        } catch (err) {
+          await this.candidates.markFailure(candidate.url, (err as Error).message);
+          this.logger.event(
+            'discovery.bootstrap_failed',
+            { url: candidate.url, error: (err as Error).message },
+            'debug',
+          );
+        }
+      }),
+    );
+  }
+
+  /** GET {url}/announcement, verify and store it, then gossip; the server's id. */
+  private async contact(url: string, claimedServerId: string | null): Promise<string> {
+    const hostCheck = await this.endpoints.checkUrl(url, claimedServerId ?? hostOf(url));
+    if (!hostCheck.ok) throw new Error(`endpoint policy: ${hostCheck.reason}`);
+    const response = await this.http.get(joinUrl(url, '/announcement'), {
+      timeout: ANNOUNCEMENT_TIMEOUT_MS,
+    });
+    if (response.status !== 200) throw new Error(describeFailure(response.status, response.data));
+    const announcement: unknown = response.data;
+    const serverId =
+      typeof announcement === 'object' && announcement !== null
+        ? (announcement as Record<string, unknown>)['server_id']
+        : undefined;
+    if (typeof serverId !== 'string') throw new Error('reply is not an announcement');
+    if (claimedServerId !== null && serverId !== claimedServerId) {
+      throw new Error(`announcement is for ${serverId}, the peer file says ${claimedServerId}`);
+    }
+    if (serverId === this.config.serverId) return serverId;
+    const outcome = await this.intake.accept(announcement, null);
+    if (outcome.outcome === 'rejected')
+      throw new Error(`announcement refused: ${outcome.reason} (${outcome.message})`);
+    await this.gossip.exchangeWith({ serverId, discoveryUrl: url });
+    return serverId;
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}

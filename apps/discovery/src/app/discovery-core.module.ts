@@ -1,0 +1,43 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { RateLimitStore, createHttpClient } from '@pager/server-kit';
+import { MAX_GOSSIP_BODY_BYTES } from '@pager/protocol';
+import { DataSource } from 'typeorm';
+import { DISCOVERY_CONFIG, DiscoveryConfig } from './config/discovery-config';
+import { DiscoveryMetrics } from './metrics/discovery-metrics';
+import { EndpointChecker } from './shared/endpoint-checker';
+import { HOST_RESOLVER, HostResolver, systemHostResolver } from './shared/host-resolver';
+import { PEER_HTTP } from './shared/peer-http';
+
+export interface DiscoveryCoreOptions {
+  config: DiscoveryConfig;
+  /** Tests inject a resolver; the daemon uses the system's. */
+  hostResolver?: HostResolver;
+}
+
+/** What every discovery module uses: config, metrics, rate limits, endpoint policy, HTTP to peers. */
+@Global()
+@Module({})
+export class DiscoveryCoreModule {
+  static forRoot(options: DiscoveryCoreOptions): DynamicModule {
+    const providers = [
+      { provide: DISCOVERY_CONFIG, useValue: options.config },
+      { provide: HOST_RESOLVER, useValue: options.hostResolver ?? systemHostResolver },
+      {
+        provide: PEER_HTTP,
+        useValue: createHttpClient({ timeoutMs: 10_000, maxBodyBytes: MAX_GOSSIP_BODY_BYTES }),
+      },
+      {
+        provide: RateLimitStore,
+        useFactory: (dataSource: DataSource) => new RateLimitStore(dataSource),
+        inject: [DataSource],
+      },
+      DiscoveryMetrics,
+      EndpointChecker,
+    ];
+    return {
+      module: DiscoveryCoreModule,
+      providers,
+      exports: providers.map((p) => ('provide' in p ? p.provide : p)),
+    };
+  }
+}

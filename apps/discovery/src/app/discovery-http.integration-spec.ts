@@ -1,0 +1,461 @@
+import {
+  fingerprint,
+  formatProtocolTimestamp,
+  newGossipId,
+  newQueryId,
+  parsePrivateKey,
+  parsePublicKey,
+  signObject,
+  verifyObjectSignature,
+} from '@pager/protocol';
+import { RunningService, startService } from '@pager/server-kit';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { naughtyStrings, vectors } from '../test-support/vectors';
+import type { DiscoveryConfig } from './config/discovery-config';
+import { discoveryService } from './discovery.service-definition';
+
+const v = vectors();
+const MIRAH = v.keys['mirah.example.com'];
+const ROTATED = v.keys['mirah.example.com (rotated)'];
+const mirahKey = parsePrivateKey(MIRAH.private_key_pkcs8);
+const rotatedKey = parsePrivateKey(ROTATED.private_key_pkcs8);
+const schema = `it_http_${randomBytes(5).toString('hex')}`;
+const SELF = 'daemon.test';
+
+let service: RunningService<DiscoveryConfig>;
+let base: string;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(),
+      );
+    });
+  });
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+type Json = any;
+
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Json; headers: Headers }> {
+  const response = await fetch(base + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    // keep the text
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}
+
+const now = () => formatProtocolTimestamp(Date.now());
+
+/** A fresh mirah announcement with loopback endpoints (the daemon runs in development mode). */
+function mirahAnnouncement(key = mirahKey, publicKey = MIRAH.public_key): Record<string, unknown> {
+  return signObject(
+    {
+      version: '1.0',
+      server_id: 'mirah.example.com',
+      public_key: publicKey,
+      capabilities: { paging: true, ai_messaging: false, supported_versions: ['1.0'] },
+      endpoints: {
+        federation: 'http://127.0.0.1:9/federation',
+        discovery: 'http://127.0.0.1:9/discovery',
+      },
+      timestamp: now(),
+    },
+    key,
+  );
+}
+
+function gossip(overrides: Record<string, unknown> = {}, key = mirahKey): Record<string, unknown> {
+  return signObject(
+    {
+      version: '1.0',
+      type: 'gossip',
+      gossip_id: newGossipId(),
+      from: 'mirah.example.com',
+      timestamp: now(),
+      digest_hash: 'a'.repeat(64),
+      bucket_hashes: Array.from({ length: 64 }, () => 'b'.repeat(64)),
+      announcements: [mirahAnnouncement()],
+      ...overrides,
+    },
+    key,
+  );
+}
+
+function query(overrides: Record<string, unknown> = {}, key = mirahKey): Record<string, unknown> {
+  return signObject(
+    {
+      version: '1.0',
+      type: 'query',
+      query_id: newQueryId(),
+      domain: 'unknown-domain.example',
+      requester: 'mirah.example.com',
+      from: 'mirah.example.com',
+      max_hops: 1,
+      timestamp: now(),
+      ...overrides,
+    },
+    key,
+  );
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  service = await startService(discoveryService, {
+    SERVER_ID: SELF,
+    BIND_ADDRESS: '127.0.0.1',
+    DISCOVERY_PORT: String(port),
+    DISCOVERY_PUBLIC_URL: `${base}/discovery`,
+    DATABASE_URL: process.env.TEST_DATABASE_URL,
+    DATABASE_SCHEMA: schema,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'discovery-http-')),
+    ALLOW_PRIVATE_ENDPOINTS: 'true',
+    GOSSIP_INTERVAL_MS: '3600000',
+    LOG_LEVEL: 'error',
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await service?.close();
+  const client = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await client.end();
+});
+
+describe('GET /discovery/announcement', () => {
+  it('serves the own announcement, signed with the server key', async () => {
+    const { status, body } = await call('GET', '/discovery/announcement');
+    expect(status).toBe(200);
+    expect(body.server_id).toBe(SELF);
+    expect(verifyObjectSignature(body, parsePublicKey(body.public_key))).toBe(true);
+  });
+});
+
+describe('POST /discovery/gossip', () => {
+  it('refuses malformed JSON with invalid_json', async () => {
+    expect((await call('POST', '/discovery/gossip', '{"type": "gossip",')).body.error).toBe(
+      'invalid_json',
+    );
+  });
+
+  it('refuses wrong member types with validation_failed', async () => {
+    const { status, body } = await call('POST', '/discovery/gossip', {
+      ...gossip(),
+      bucket_hashes: 'no',
+    });
+    expect([status, body.error]).toEqual([400, 'validation_failed']);
+  });
+
+  it('refuses an unknown envelope type with validation_failed', async () => {
+    const { status, body } = await call(
+      'POST',
+      '/discovery/gossip',
+      gossip({ type: 'gossip_reply' }),
+    );
+    expect([status, body.error]).toEqual([400, 'validation_failed']);
+  });
+
+  it('refuses version 2.0 with unsupported_version', async () => {
+    const { status, body } = await call('POST', '/discovery/gossip', gossip({ version: '2.0' }));
+    expect([status, body.error]).toEqual([400, 'unsupported_version']);
+  });
+
+  it('refuses a body over 4 MiB with payload_too_large', async () => {
+    const big = JSON.stringify({ ...gossip(), padding: 'x'.repeat(4 * 1024 * 1024 + 10) });
+    const { status, body } = await call('POST', '/discovery/gossip', big);
+    expect([status, body?.error]).toEqual([413, 'payload_too_large']);
+  });
+
+  it('refuses an unknown server without its announcement with unknown_server', async () => {
+    const { status, body } = await call(
+      'POST',
+      '/discovery/gossip',
+      gossip({ from: 'stranger.example', announcements: [] }),
+    );
+    expect([status, body.error]).toEqual([401, 'unknown_server']);
+  });
+
+  it('refuses a bad signature with signature_invalid', async () => {
+    const tampered = { ...gossip(), digest_hash: 'c'.repeat(64) };
+    const { status, body } = await call('POST', '/discovery/gossip', tampered);
+    expect([status, body.error]).toEqual([401, 'signature_invalid']);
+  });
+
+  it('refuses a stale timestamp with clock_skew', async () => {
+    const stale = gossip({ timestamp: formatProtocolTimestamp(Date.now() - 10 * 60_000) });
+    const { status, body } = await call('POST', '/discovery/gossip', stale);
+    expect([status, body.error]).toEqual([400, 'clock_skew']);
+  });
+
+  it('answers a valid gossip with a signed reply and stores the sender', async () => {
+    const envelope = gossip();
+    const { status, body } = await call('POST', '/discovery/gossip', envelope);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      type: 'gossip_reply',
+      gossip_id: envelope['gossip_id'],
+      from: SELF,
+      in_sync: false,
+    });
+    const announcement = await call('GET', '/discovery/announcement');
+    expect(verifyObjectSignature(body, parsePublicKey(announcement.body.public_key))).toBe(true);
+    const peers = await call('GET', '/api/v1/peers');
+    expect(peers.body.peers.map((p: { server_id: string }) => p.server_id)).toContain(
+      'mirah.example.com',
+    );
+  });
+
+  it('refuses a push for an unknown gossip_id with validation_failed', async () => {
+    const push = signObject(
+      {
+        version: '1.0',
+        type: 'gossip_push',
+        gossip_id: newGossipId(),
+        from: 'mirah.example.com',
+        timestamp: now(),
+        announcements: [],
+        want: [],
+      },
+      mirahKey,
+    );
+    const { status, body } = await call('POST', '/discovery/gossip', push);
+    expect([status, body.error]).toEqual([400, 'validation_failed']);
+  });
+
+  it('answers the push of an open exchange with the wanted announcements', async () => {
+    const envelope = gossip();
+    const reply = await call('POST', '/discovery/gossip', envelope);
+    const push = signObject(
+      {
+        version: '1.0',
+        type: 'gossip_push',
+        gossip_id: envelope['gossip_id'],
+        from: 'mirah.example.com',
+        timestamp: now(),
+        announcements: [],
+        want: [SELF],
+      },
+      mirahKey,
+    );
+    const { status, body } = await call('POST', '/discovery/gossip', push);
+    expect(reply.status).toBe(200);
+    expect(status).toBe(200);
+    expect(body.type).toBe('gossip_push_reply');
+    expect(body.announcements.map((a: { server_id: string }) => a.server_id)).toEqual([SELF]);
+  });
+
+  it('refuses a key other than the pinned one with key_mismatch', async () => {
+    const envelope = gossip(
+      { announcements: [mirahAnnouncement(rotatedKey, ROTATED.public_key)] },
+      rotatedKey,
+    );
+    const { status, body } = await call('POST', '/discovery/gossip', envelope);
+    expect([status, body.error]).toEqual([401, 'key_mismatch']);
+  });
+});
+
+describe('POST /discovery/query', () => {
+  it('refuses malformed JSON with invalid_json', async () => {
+    expect((await call('POST', '/discovery/query', 'nope')).body.error).toBe('invalid_json');
+  });
+
+  it('refuses wrong types with validation_failed', async () => {
+    const { status, body } = await call('POST', '/discovery/query', {
+      ...query(),
+      max_hops: 'five',
+    });
+    expect([status, body.error]).toEqual([400, 'validation_failed']);
+  });
+
+  it('refuses version 2.0 with unsupported_version', async () => {
+    const { status, body } = await call('POST', '/discovery/query', query({ version: '2.0' }));
+    expect([status, body.error]).toEqual([400, 'unsupported_version']);
+  });
+
+  it('refuses a body over 64 KiB with payload_too_large', async () => {
+    const big = JSON.stringify({ ...query(), padding: 'x'.repeat(65 * 1024) });
+    expect((await call('POST', '/discovery/query', big)).status).toBe(413);
+  });
+
+  it('refuses a sender whose key is unknown with unknown_server', async () => {
+    const { status, body } = await call(
+      'POST',
+      '/discovery/query',
+      query({ from: 'stranger.example' }),
+    );
+    expect([status, body.error]).toEqual([401, 'unknown_server']);
+  });
+
+  it('refuses a bad signature with signature_invalid', async () => {
+    const { status, body } = await call('POST', '/discovery/query', {
+      ...query(),
+      domain: 'other.example',
+    });
+    expect([status, body.error]).toEqual([401, 'signature_invalid']);
+  });
+
+  it('refuses a stale timestamp with clock_skew', async () => {
+    const stale = query({ timestamp: formatProtocolTimestamp(Date.now() - 10 * 60_000) });
+    const { status, body } = await call('POST', '/discovery/query', stale);
+    expect([status, body.error]).toEqual([400, 'clock_skew']);
+  });
+
+  it('answers a query for itself with its announcement', async () => {
+    const q = query({ domain: SELF });
+    const { status, body } = await call('POST', '/discovery/query', q);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      query_id: q['query_id'],
+      found: true,
+      announcement: { server_id: SELF },
+    });
+  });
+
+  it('answers found: false for a domain it cannot resolve', async () => {
+    const q = query();
+    expect((await call('POST', '/discovery/query', q)).body).toEqual({
+      query_id: q['query_id'],
+      found: false,
+    });
+  });
+});
+
+describe('internal API', () => {
+  it('routes its own domain as self and a known one from the cache', async () => {
+    expect((await call('POST', `/api/v1/route/${SELF}`)).body.source).toBe('self');
+    const cached = await call('POST', '/api/v1/route/mirah.example.com');
+    expect(cached.body).toMatchObject({
+      source: 'cache',
+      server_id: 'mirah.example.com',
+      fingerprint: MIRAH.fingerprint,
+    });
+  });
+
+  it('answers 404 domain_not_found for a domain nobody knows', async () => {
+    const { status, body } = await call('POST', '/api/v1/route/nobody.example');
+    expect([status, body.error]).toEqual([404, 'domain_not_found']);
+  });
+
+  it('blocks, refuses routes to and envelopes from a blocked server, and unblocks', async () => {
+    expect(
+      (await call('PUT', '/api/v1/blocklist/mirah.example.com', { reason: 'test' })).status,
+    ).toBe(200);
+    expect((await call('POST', '/api/v1/route/mirah.example.com')).status).toBe(403);
+    expect((await call('POST', '/discovery/gossip', gossip())).body.error).toBe('blocked');
+    const peers = await call('GET', '/api/v1/peers');
+    expect(
+      peers.body.peers.find((p: { server_id: string }) => p.server_id === 'mirah.example.com'),
+    ).toMatchObject({ blocked: true });
+    expect((await call('GET', '/api/v1/blocklist')).body.blocked[0]).toMatchObject({
+      server_id: 'mirah.example.com',
+      reason: 'test',
+    });
+    expect((await call('DELETE', '/api/v1/blocklist/mirah.example.com')).status).toBe(204);
+    expect((await call('DELETE', '/api/v1/blocklist/mirah.example.com')).status).toBe(404);
+  });
+
+  it('reports and reads reputation', async () => {
+    const report = { server_id: 'mirah.example.com', reason: 'spam', details: 'x' };
+    expect((await call('POST', '/api/v1/reputation/report', report)).status).toBe(201);
+    const { body } = await call('GET', '/api/v1/reputation/mirah.example.com');
+    expect(body).toMatchObject({
+      server_id: 'mirah.example.com',
+      reports: 1,
+      score: 95,
+      blocked: false,
+    });
+    expect((await call('GET', '/api/v1/reputation/never-seen.example')).status).toBe(404);
+  });
+
+  it('forgets a pin, then 404s', async () => {
+    expect((await call('DELETE', '/api/v1/pins/mirah.example.com')).status).toBe(204);
+    expect((await call('DELETE', '/api/v1/pins/mirah.example.com')).status).toBe(404);
+  });
+
+  it('imports a peer file, counting accepted and refused peers', async () => {
+    const file = {
+      version: '1.0',
+      peers: [
+        { server_id: 'peer-a.example', endpoints: { discovery: 'http://127.0.0.1:9/discovery' } },
+        { server_id: SELF, endpoints: { discovery: 'http://127.0.0.1:9/discovery' } },
+        { server_id: 'Bad Id', endpoints: { discovery: 'http://127.0.0.1:9/discovery' } },
+        { server_id: 'meta.example', endpoints: { discovery: 'http://169.254.169.254/discovery' } },
+      ],
+    };
+    expect((await call('POST', '/api/v1/peers/import', file)).body).toEqual({
+      accepted: 1,
+      rejected: 3,
+    });
+    expect(
+      (await call('POST', '/api/v1/peers/import', { version: '1.0', peers: 'x' })).status,
+    ).toBe(400);
+  });
+
+  it('exports a peer exchange file compiled by itself', async () => {
+    const { body } = await call('GET', '/api/v1/peers/export');
+    expect(body).toMatchObject({ version: '1.0', compiled_by: SELF });
+    expect(body.peers.map((p: { server_id: string }) => p.server_id)).toContain(SELF);
+  });
+
+  it('re-signs and returns the announcement on POST /api/v1/announce', async () => {
+    const before = (await call('GET', '/discovery/announcement')).body.timestamp;
+    const { status, body } = await call('POST', '/api/v1/announce');
+    expect(status).toBe(200);
+    expect(body.timestamp > before).toBe(true);
+    expect(fingerprint(body.public_key)).toHaveLength(64);
+  });
+
+  it('validates path parameters and bodies', async () => {
+    expect((await call('DELETE', '/api/v1/pins/NOT%20VALID')).body.error).toBe('validation_failed');
+    expect((await call('PUT', '/api/v1/blocklist/x.example', { reason: '' })).body.error).toBe(
+      'validation_failed',
+    );
+    expect(
+      (
+        await call('POST', '/api/v1/reputation/report', {
+          server_id: 'x.example',
+          reason: 'Bad Reason',
+        })
+      ).status,
+    ).toBe(400);
+  });
+
+  it('never answers 5xx to naughty strings as server id, domain or reason', async () => {
+    const statuses = new Set<number>();
+    for (const s of naughtyStrings()) {
+      const id = encodeURIComponent(s);
+      statuses.add((await call('POST', `/api/v1/route/${id}`)).status);
+      statuses.add((await call('GET', `/api/v1/reputation/${id}`)).status);
+      statuses.add((await call('DELETE', `/api/v1/pins/${id}`)).status);
+      statuses.add(
+        (await call('POST', '/api/v1/reputation/report', { server_id: s, reason: s, details: s }))
+          .status,
+      );
+      statuses.add((await call('PUT', '/api/v1/blocklist/naughty.example', { reason: s })).status);
+      statuses.add((await call('POST', '/discovery/query', query({ domain: s }))).status);
+    }
+    expect([...statuses].filter((status) => status >= 500)).toEqual([]);
+  }, 120_000);
+});

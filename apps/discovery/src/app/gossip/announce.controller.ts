@@ -1,0 +1,16 @@
+import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Announcement } from '@pager/protocol';
+import { AnnounceService } from './announce.service';
+
+@ApiTags('internal')
+@Controller('api/v1')
+export class AnnounceController {
+  constructor(@Inject(AnnounceService) private readonly announce: AnnounceService) {}
+
+  @Post('announce')
+  @HttpCode(200)
+  announceNow(): Promise<Announcement> {
+    return this.announce.announceNow();
+  }
+}

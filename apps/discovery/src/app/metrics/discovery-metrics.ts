@@ -1,0 +1,37 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter, Gauge, Registry } from 'prom-client';
+
+/** The daemon's own Prometheus series, on the registry that `/metrics` serves. */
+@Injectable()
+export class DiscoveryMetrics {
+  readonly gossipRounds: Counter<'role' | 'result'>;
+  readonly announcements: Counter<'outcome' | 'reason'>;
+  readonly queries: Counter<'role' | 'result'>;
+  readonly peersKnown: Gauge;
+
+  constructor(@Inject(Registry) registry: Registry) {
+    this.gossipRounds = new Counter({
+      name: 'discovery_gossip_exchanges_total',
+      help: 'Gossip exchanges, as initiator or responder, by result',
+      labelNames: ['role', 'result'],
+      registers: [registry],
+    });
+    this.announcements = new Counter({
+      name: 'discovery_announcements_total',
+      help: 'Announcements received, by outcome (accepted, ignored, rejected) and reason',
+      labelNames: ['outcome', 'reason'],
+      registers: [registry],
+    });
+    this.queries = new Counter({
+      name: 'discovery_queries_total',
+      help: 'Domain queries, as requester or relay, by result',
+      labelNames: ['role', 'result'],
+      registers: [registry],
+    });
+    this.peersKnown = new Gauge({
+      name: 'discovery_peers_known',
+      help: 'Announcements held, the own one included',
+      registers: [registry],
+    });
+  }
+}

@@ -1,0 +1,25 @@
+import { Inject, Module } from '@nestjs/common';
+import { BlocklistModule } from '../blocklist/blocklist.module';
+import { BlocklistService } from '../blocklist/blocklist.service';
+import { ReputationModule } from '../reputation/reputation.module';
+import { CandidateStore } from './candidate-store.service';
+import { NeighbourSet } from './neighbour-set';
+import { PeerStore } from './peer-store.service';
+import { PeersController } from './peers.controller';
+import { PeersService } from './peers.service';
+
+@Module({
+  imports: [BlocklistModule, ReputationModule],
+  controllers: [PeersController],
+  providers: [PeerStore, NeighbourSet, CandidateStore, PeersService],
+  exports: [PeerStore, NeighbourSet, CandidateStore],
+})
+export class PeersModule {
+  constructor(
+    @Inject(BlocklistService) blocklist: BlocklistService,
+    @Inject(NeighbourSet) neighbours: NeighbourSet,
+  ) {
+    // A blocked server stops being a neighbour at once, not at the next round.
+    blocklist.onBlocked((serverId) => neighbours.remove(serverId));
+  }
+}

@@ -1,0 +1,20 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** The key trusted for a server_id (trust on first use), moved only by a valid rotation. */
+@Entity('pins')
+export class PinRecord {
+  @PrimaryColumn({ name: 'server_id', type: 'text' })
+  serverId: string;
+
+  @Column({ type: 'text' })
+  fingerprint: string;
+
+  @Column({ name: 'public_key', type: 'text' })
+  publicKey: string;
+
+  @Column({ name: 'pinned_at', type: 'timestamptz' })
+  pinnedAt: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

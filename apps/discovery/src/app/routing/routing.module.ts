@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { AnnouncementsModule } from '../announcements/announcements.module';
+import { BlocklistModule } from '../blocklist/blocklist.module';
+import { PeersModule } from '../peers/peers.module';
+import { QueryCacheStore } from './query-cache.store';
+import { QueryController } from './query.controller';
+import { QueryService } from './query.service';
+import { RouteController } from './route.controller';
+import { RoutingService } from './routing.service';
+
+@Module({
+  imports: [AnnouncementsModule, PeersModule, BlocklistModule],
+  controllers: [QueryController, RouteController],
+  providers: [QueryCacheStore, QueryService, RoutingService],
+})
+export class RoutingModule {}

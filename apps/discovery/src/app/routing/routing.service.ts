@@ -1,0 +1,76 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ProtocolError, fingerprint } from '@pager/protocol';
+import { OwnAnnouncementService } from '../announcements/own-announcement.service';
+import { BlocklistService } from '../blocklist/blocklist.service';
+import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
+import { PeerStore } from '../peers/peer-store.service';
+import { requireServerId } from '../shared/server-id-param';
+import { QueryCacheStore } from './query-cache.store';
+import { QueryService } from './query.service';
+
+export interface Route {
+  domain: string;
+  server_id: string;
+  endpoints: unknown;
+  public_key: string;
+  fingerprint: string;
+  source: 'self' | 'cache' | 'query';
+}
+
+/** `POST /api/v1/route/{domain}`: own server, then the cache, then query flooding. */
+@Injectable()
+export class RoutingService {
+  constructor(
+    @Inject(DISCOVERY_CONFIG) private readonly config: DiscoveryConfig,
+    @Inject(PeerStore) private readonly peers: PeerStore,
+    @Inject(BlocklistService) private readonly blocklist: BlocklistService,
+    @Inject(OwnAnnouncementService) private readonly own: OwnAnnouncementService,
+    @Inject(QueryCacheStore) private readonly cache: QueryCacheStore,
+    @Inject(QueryService) private readonly queries: QueryService,
+  ) {}
+
+  async route(rawDomain: string): Promise<Route> {
+    const domain = requireServerId(asciiLower(rawDomain), 'domain');
+    if (await this.blocklist.isBlocked(domain)) {
+      throw new ProtocolError('blocked', `${domain} is blocked`);
+    }
+    if (domain === this.config.serverId) {
+      return toRoute(
+        domain,
+        (await this.own.current()) as unknown as Record<string, unknown>,
+        'self',
+      );
+    }
+    const cached = await this.peers.live(domain, Date.now(), this.config.announcementTtlMs);
+    if (cached !== null) return toRoute(domain, cached.announcement, 'cache');
+    if (await this.cache.isNegative(domain)) {
+      throw new ProtocolError('domain_not_found', `${domain} could not be resolved (cached)`);
+    }
+    const found = await this.queries.resolve(domain);
+    if (found === null) {
+      await this.cache.addNegative(domain);
+      throw new ProtocolError('domain_not_found', `${domain} could not be resolved`);
+    }
+    return toRoute(domain, found, 'query');
+  }
+}
+
+function toRoute(
+  domain: string,
+  announcement: Record<string, unknown>,
+  source: Route['source'],
+): Route {
+  const publicKey = announcement['public_key'] as string;
+  return {
+    domain,
+    server_id: announcement['server_id'] as string,
+    endpoints: announcement['endpoints'],
+    public_key: publicKey,
+    fingerprint: fingerprint(publicKey),
+    source,
+  };
+}
+
+function asciiLower(s: string): string {
+  return typeof s === 'string' ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
+}
