@@ -1,0 +1,27 @@
+import { KeyObject } from 'node:crypto';
+import { Ack, AckDto, isSupportedVersion, messageDigest, validateWire, verifyObjectSignature } from '@pager/protocol';
+
+export type AckVerification = { ok: true; ack: Ack } | { ok: false; error: string };
+
+/**
+ * Checks the ack a receiver answered for `sentMessage` (exactly the signed object we sent):
+ * well-formed, signed by `recipientKey` (the key pinned for the destination), naming the same
+ * message_id, from `expectedServer`, with the digest of what we sent.
+ */
+export function verifyAck(
+  ack: unknown,
+  sentMessage: object,
+  recipientKey: KeyObject,
+  expectedServer: string,
+): AckVerification {
+  const checked = validateWire(AckDto, ack);
+  if (!checked.ok) return { ok: false, error: `ack_invalid: ${checked.errors.join('; ')}` };
+  const value = checked.value;
+  if (!isSupportedVersion(value.version)) return { ok: false, error: 'ack_unsupported_version' };
+  if (!verifyObjectSignature(ack as object, recipientKey)) return { ok: false, error: 'ack_signature_invalid' };
+  const sentId = (sentMessage as { message_id?: unknown }).message_id;
+  if (value.message_id !== sentId) return { ok: false, error: 'ack_message_id_mismatch' };
+  if (value.recipient_server !== expectedServer) return { ok: false, error: 'ack_wrong_server' };
+  if (value.message_digest !== messageDigest(sentMessage)) return { ok: false, error: 'ack_digest_mismatch' };
+  return { ok: true, ack: ack as Ack };
+}

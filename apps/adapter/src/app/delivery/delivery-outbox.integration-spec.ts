@@ -1,0 +1,88 @@
+import { newMessageId } from '@pager/protocol';
+import { DataSource } from 'typeorm';
+import { openTestDatabase } from '../../../test/database';
+import { encodeContent } from '../common/stored-content';
+import { ClaimedPage, DeliveryOutbox } from './delivery-outbox';
+
+describe(DeliveryOutbox.name, () => {
+  let db: Awaited<ReturnType<typeof openTestDatabase>>;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    dataSource = db.dataSource;
+    await dataSource.query(`INSERT INTO users (user_id, username) VALUES ('u1', 'alice')`);
+  });
+  afterAll(() => db.drop());
+  beforeEach(() => dataSource.query('DELETE FROM messages'));
+
+  async function queue(n: number, nowMs: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      await dataSource.query(
+        `INSERT INTO messages (message_id, origin_server, sender_user_id, from_address, to_address, content_json, priority,
+           status, destination, attempts, next_attempt_at, created_at)
+         VALUES ($1, 'home.test', 'u1', 'alice@home.test', 'bob@remote.test', $2, 1, 'queued', 'remote.test', 0, $3, $3)`,
+        [newMessageId(), encodeContent(`page ${i}`), new Date(nowMs)],
+      );
+    }
+  }
+
+  it('lets two concurrent workers claim every due page exactly once', async () => {
+    const now = Date.now();
+    await queue(200, now);
+    const a = new DeliveryOutbox(dataSource);
+    const b = new DeliveryOutbox(dataSource);
+    const claimedBy = { a: [] as ClaimedPage[], b: [] as ClaimedPage[] };
+    const worker = async (outbox: DeliveryOutbox, into: ClaimedPage[]) => {
+      for (;;) {
+        const pages = await outbox.claimDue(7, now, 60_000);
+        if (pages.length === 0) return;
+        into.push(...pages);
+      }
+    };
+    await Promise.all([worker(a, claimedBy.a), worker(b, claimedBy.b), worker(a, claimedBy.a), worker(b, claimedBy.b)]);
+    const all = [...claimedBy.a, ...claimedBy.b].map((p) => p.id);
+    expect(new Set(all).size).toBe(all.length);
+    expect(all).toHaveLength(200);
+    expect(claimedBy.a.length).toBeGreaterThan(0);
+    expect(claimedBy.b.length).toBeGreaterThan(0);
+    const rows: { status: string; attempts: number }[] = await dataSource.query('SELECT status, attempts FROM messages');
+    expect(rows.every((r) => r.status === 'sending' && r.attempts === 1)).toBe(true);
+  });
+
+  it('does not claim a page again while its lease runs, and does once it has expired', async () => {
+    const now = Date.now();
+    await queue(1, now);
+    const outbox = new DeliveryOutbox(dataSource);
+    const [page] = await outbox.claimDue(10, now, 30_000);
+    expect(await outbox.claimDue(10, now + 29_000, 30_000)).toHaveLength(0);
+    const [again] = await outbox.claimDue(10, now + 31_000, 30_000);
+    expect([again.id, again.attempts]).toEqual([page.id, 2]);
+    // The stale claim can no longer record a retry or a failure...
+    expect(await outbox.scheduleRetry(page, now, 'late', null)).toBe(false);
+    expect(await outbox.finish(page, 'failed', 'late', now, null)).toBe(false);
+    // ...but the current one can.
+    expect(await outbox.finish(again, 'delivered', null, now, null)).toBe(true);
+  });
+
+  it('hands a claim back without counting the attempt', async () => {
+    const now = Date.now();
+    await queue(1, now);
+    const outbox = new DeliveryOutbox(dataSource);
+    const [page] = await outbox.claimDue(10, now, 30_000);
+    expect(await outbox.handBack(page, now + 1_000, 'daemon down')).toBe(true);
+    const rows: { status: string; attempts: number }[] = await dataSource.query('SELECT status, attempts FROM messages');
+    expect(rows).toEqual([{ status: 'queued', attempts: 0 }]);
+    expect(await outbox.claimDue(10, now + 500, 30_000)).toHaveLength(0);
+    expect(await outbox.claimDue(10, now + 1_000, 30_000)).toHaveLength(1);
+  });
+
+  it('never claims a finished page', async () => {
+    const now = Date.now();
+    await queue(1, now);
+    const outbox = new DeliveryOutbox(dataSource);
+    const [page] = await outbox.claimDue(10, now, 1);
+    await outbox.finish(page, 'rejected', 'unknown_recipient', now, null);
+    expect(await outbox.claimDue(10, now + 60_000, 1)).toHaveLength(0);
+  });
+});

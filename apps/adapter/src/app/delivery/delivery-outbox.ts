@@ -1,0 +1,101 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { MESSAGE_VIEW_COLUMNS, MessageRow } from '../messages/message-view';
+
+/** A federated page claimed for one attempt; `claimToken` fences the outcome update. */
+export interface ClaimedPage extends MessageRow {
+  destination: string;
+  claim_token: string;
+}
+
+/**
+ * The durable outbox: federated pages in `messages` with status queued or sending.
+ * A claim is one statement (`FOR UPDATE SKIP LOCKED`, then status sending, attempt + 1,
+ * next_attempt_at = the lease's end), so replicas never claim the same attempt, and a
+ * claim whose worker died is taken again once its lease has run out.
+ */
+@Injectable()
+export class DeliveryOutbox {
+  constructor(@Inject(DataSource) private readonly db: DataSource) {}
+
+  async claimDue(limit: number, nowMs: number, leaseMs: number): Promise<ClaimedPage[]> {
+    if (limit <= 0) return [];
+    const token = randomUUID();
+    const columns = MESSAGE_VIEW_COLUMNS.split(', ')
+      .map((c) => `m.${c}`)
+      .join(', ');
+    return this.update<ClaimedPage>(
+      `WITH due AS (
+         SELECT id FROM messages
+         WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1
+         ORDER BY next_attempt_at, id
+         LIMIT $2
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE messages m
+       SET status = 'sending', attempts = m.attempts + 1, next_attempt_at = $3, claim_token = $4
+       FROM due WHERE m.id = due.id
+       RETURNING ${columns}, m.destination, m.claim_token`,
+      [new Date(nowMs), limit, new Date(nowMs + leaseMs), token],
+    );
+  }
+
+  /**
+   * Final status. A verified `delivered` ack wins even if our lease ran out meanwhile (the
+   * receiver has the page); any other outcome needs the claim to be still ours.
+   */
+  async finish(
+    page: ClaimedPage,
+    status: 'delivered' | 'rejected' | 'failed',
+    lastError: string | null,
+    nowMs: number,
+    signedPayload: string | null,
+  ): Promise<boolean> {
+    const rows = await this.update(
+      `UPDATE messages
+       SET status = $3, last_error = $4, delivered_at = $5, next_attempt_at = NULL, claim_token = NULL,
+           signed_payload = COALESCE($6, signed_payload)
+       WHERE id = $1 AND status IN ('queued', 'sending') AND (claim_token = $2 OR $3 = 'delivered')
+       RETURNING id`,
+      [page.id, page.claim_token, status, lastError, status === 'delivered' ? new Date(nowMs) : null, signedPayload],
+    );
+    return rows.length > 0;
+  }
+
+  async scheduleRetry(page: ClaimedPage, atMs: number, lastError: string, signedPayload: string | null): Promise<boolean> {
+    const rows = await this.update(
+      `UPDATE messages
+       SET next_attempt_at = $3, last_error = $4, claim_token = NULL, signed_payload = COALESCE($5, signed_payload)
+       WHERE id = $1 AND claim_token = $2 AND status = 'sending'
+       RETURNING id`,
+      [page.id, page.claim_token, new Date(atMs), lastError, signedPayload],
+    );
+    return rows.length > 0;
+  }
+
+  /** Gives the claim back without counting it (daemon unreachable, or shutting down). */
+  async handBack(page: ClaimedPage, atMs: number, lastError: string | null): Promise<boolean> {
+    const rows = await this.update(
+      `UPDATE messages
+       SET attempts = attempts - 1,
+           status = CASE WHEN attempts - 1 = 0 THEN 'queued' ELSE 'sending' END,
+           next_attempt_at = $3, last_error = COALESCE($4, last_error), claim_token = NULL
+       WHERE id = $1 AND claim_token = $2 AND status = 'sending'
+       RETURNING id`,
+      [page.id, page.claim_token, new Date(atMs), lastError],
+    );
+    return rows.length > 0;
+  }
+
+  // TypeORM answers an UPDATE with [rows, rowCount] rather than the rows.
+  private async update<T = unknown>(sql: string, params: unknown[]): Promise<T[]> {
+    const [rows] = (await this.db.query(sql, params)) as [T[], number];
+    return rows;
+  }
+
+  async current(id: string): Promise<MessageRow | undefined> {
+    const rows: MessageRow[] = await this.db.query(`SELECT ${MESSAGE_VIEW_COLUMNS} FROM messages WHERE id = $1`, [id]);
+    return rows[0];
+  }
+}

@@ -1,0 +1,61 @@
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { JsonLogger } from '@pager/server-kit';
+import { DeliveryService } from './delivery.service';
+
+export const DELIVERY_TICK_MS = 250;
+/** Of the 10 s a stop may take, what in-flight attempts get before they are handed back. */
+const DRAIN_GRACE_MS = 5_000;
+
+/** Decides when the outbox is looked at: every tick, and at once when a page is queued. */
+@Injectable()
+export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    @Inject(DeliveryService) private readonly delivery: DeliveryService,
+    @Inject(JsonLogger) private readonly logger: JsonLogger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.schedule(0);
+  }
+
+  /** A page was just queued: look now rather than at the next tick. */
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.delivery.drain(DRAIN_GRACE_MS);
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), ms);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    this.running = true;
+    this.again = false;
+    let claimed = 0;
+    try {
+      claimed = await this.delivery.startDueAttempts();
+    } catch (err) {
+      this.logger.event('federation.outbox_poll_failed', { error: (err as Error).message }, 'error');
+    } finally {
+      this.running = false;
+    }
+    if (!this.stopped) this.schedule(this.again || claimed > 0 ? 0 : DELIVERY_TICK_MS);
+  }
+}

@@ -1,0 +1,94 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { isValidServerId } from '@pager/protocol';
+import { JsonLogger, createHttpClient } from '@pager/server-kit';
+import type { AxiosInstance } from 'axios';
+import type { AdapterConfig } from '../config/adapter-config';
+import { ADAPTER_CONFIG } from '../config/adapter-config.module';
+import { RouteLookup, parseRouteBody } from './route';
+import { TtlCache } from './ttl-cache';
+
+/** SERVICES.md: answers from the daemon are cached for at most 10 s. */
+export const DAEMON_CACHE_MS = 10_000;
+const DAEMON_TIMEOUT_MS = 5_000;
+
+export class DaemonUnavailableError extends Error {}
+
+/** The adapter's view of its own discovery daemon (internal API over HTTP). */
+@Injectable()
+export class DiscoveryClientService {
+  private readonly http: AxiosInstance;
+  private readonly base: string;
+  private readonly routes = new TtlCache<RouteLookup>(DAEMON_CACHE_MS);
+  private readonly blockState = new TtlCache<boolean>(DAEMON_CACHE_MS);
+
+  constructor(
+    @Inject(ADAPTER_CONFIG) config: AdapterConfig,
+    @Inject(JsonLogger) private readonly logger: JsonLogger,
+  ) {
+    this.base = config.discoveryInternalUrl.replace(/\/+$/, '');
+    this.http = createHttpClient({
+      timeoutMs: DAEMON_TIMEOUT_MS,
+      maxBodyBytes: 1024 * 1024,
+      headers: config.internalApiToken ? { authorization: `Bearer ${config.internalApiToken}` } : {},
+    });
+  }
+
+  /** Endpoints and pinned key of `domain`; `unavailable` when the daemon cannot be asked. */
+  async resolveRoute(domain: string): Promise<RouteLookup> {
+    if (!isValidServerId(domain)) return { kind: 'not_found' };
+    const cached = this.routes.get(domain);
+    if (cached) return cached;
+    let lookup: RouteLookup;
+    try {
+      const res = await this.http.post(`${this.base}/api/v1/route/${encodeURIComponent(domain)}`, {});
+      if (res.status === 200) {
+        const route = parseRouteBody(res.data, domain);
+        lookup = route ? { kind: 'found', route } : { kind: 'unavailable', error: 'daemon_bad_route' };
+      } else if (res.status === 404) {
+        lookup = { kind: 'not_found' };
+      } else if (res.status === 403) {
+        lookup = { kind: 'blocked' };
+      } else {
+        lookup = { kind: 'unavailable', error: `daemon_http_${res.status}` };
+      }
+    } catch (err) {
+      lookup = { kind: 'unavailable', error: `daemon_unreachable: ${(err as Error).message}` };
+    }
+    if (lookup.kind !== 'unavailable') this.routes.set(domain, lookup);
+    return lookup;
+  }
+
+  /** Whether the daemon blocks `serverId`; throws DaemonUnavailableError when it cannot say. */
+  async isBlocked(serverId: string): Promise<boolean> {
+    const cached = this.blockState.get(serverId);
+    if (cached !== undefined) return cached;
+    let blocked: boolean;
+    try {
+      const res = await this.http.get(`${this.base}/api/v1/reputation/${encodeURIComponent(serverId)}`);
+      if (res.status === 200 && typeof res.data === 'object' && res.data !== null) {
+        blocked = (res.data as { blocked?: unknown }).blocked === true;
+      } else if (res.status === 404) {
+        blocked = false;
+      } else {
+        throw new DaemonUnavailableError(`daemon answered ${res.status}`);
+      }
+    } catch (err) {
+      if (err instanceof DaemonUnavailableError) throw err;
+      throw new DaemonUnavailableError(`daemon unreachable: ${(err as Error).message}`);
+    }
+    this.blockState.set(serverId, blocked);
+    return blocked;
+  }
+
+  /** Best effort: a lost report only costs the sender a reputation point it deserved. */
+  reportRateLimitViolation(serverId: string, details: string): void {
+    this.http
+      .post(`${this.base}/api/v1/reputation/report`, { server_id: serverId, reason: 'rate_limit_violation', details })
+      .then(
+        (res) => {
+          if (res.status >= 300) this.logger.event('discovery.report_refused', { server_id: serverId, status: res.status }, 'warn');
+        },
+        (err: Error) => this.logger.event('discovery.report_failed', { server_id: serverId, error: err.message }, 'warn'),
+      );
+  }
+}

@@ -1,0 +1,19 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryClientModule } from '../discovery-client/discovery-client.module';
+import { UsersModule } from '../users/users.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
+import { InboundReceipts } from './inbound-receipts';
+import { inboundControllerAt } from './inbound.controller';
+import { InboundService } from './inbound.service';
+
+@Module({})
+export class InboundModule {
+  static at(publicPath: string): DynamicModule {
+    return {
+      module: InboundModule,
+      imports: [DiscoveryClientModule, UsersModule, WebhooksModule],
+      controllers: [inboundControllerAt(publicPath)],
+      providers: [InboundService, InboundReceipts],
+    };
+  }
+}

@@ -1,0 +1,158 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  Ack,
+  MESSAGE_TYPE_PAGER,
+  MessageDto,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  RejectReason,
+  formatProtocolTimestamp,
+  isSupportedVersion,
+  isWithinSkew,
+  messageDigest,
+  parseAddress,
+  validateWire,
+  verifyObjectSignature,
+} from '@pager/protocol';
+import { JsonLogger, RateLimitStore, ServerKey } from '@pager/server-kit';
+import { AdapterMetrics } from '../common/adapter-metrics';
+import type { AdapterConfig } from '../config/adapter-config';
+import { ADAPTER_CONFIG } from '../config/adapter-config.module';
+import { DaemonUnavailableError, DiscoveryClientService } from '../discovery-client/discovery-client.service';
+import { toMessageView } from '../messages/message-view';
+import { refusalReason } from '../users/recipient-acceptance';
+import { UsersService } from '../users/users.service';
+import { WebhooksService } from '../webhooks/webhooks.service';
+import { InboundReceipts, InboxEntry, StoredReceipt } from './inbound-receipts';
+
+/**
+ * `POST {federation}/messages`: the checks of PROTOCOL.md section 5 in their order (size and
+ * JSON are done by the HTTP layer), then store durably, then the signed ack.
+ */
+@Injectable()
+export class InboundService {
+  constructor(
+    @Inject(ADAPTER_CONFIG) private readonly config: AdapterConfig,
+    @Inject(DiscoveryClientService) private readonly discovery: DiscoveryClientService,
+    @Inject(RateLimitStore) private readonly rateLimits: RateLimitStore,
+    @Inject(InboundReceipts) private readonly receipts: InboundReceipts,
+    @Inject(UsersService) private readonly users: UsersService,
+    @Inject(ServerKey) private readonly serverKey: ServerKey,
+    @Inject(JsonLogger) private readonly logger: JsonLogger,
+    @Inject(AdapterMetrics) private readonly metrics: AdapterMetrics,
+    @Inject(WebhooksService) private readonly webhooks: WebhooksService,
+  ) {}
+
+  async receive(body: unknown): Promise<Ack> {
+    try {
+      return await this.check(body);
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        this.metrics.inboundMessages.inc({ result: err.code });
+        this.logger.event('federation.message_refused', { error: err.code, message: err.message }, 'warn');
+      }
+      throw err;
+    }
+  }
+
+  private async check(body: unknown): Promise<Ack> {
+    // Schema (address syntax of from/to included: without a valid sender domain no later check can run).
+    const wire = validateWire(MessageDto, body);
+    if (!wire.ok) throw new ProtocolError('validation_failed', wire.errors.join('; '));
+    const message = wire.value;
+    const from = parseAddress(message.from);
+    const to = parseAddress(message.to);
+    if (from === null) throw new ProtocolError('validation_failed', 'from: must be an address user@server');
+    if (to === null) throw new ProtocolError('validation_failed', 'to: must be an address user@server');
+    if (!isSupportedVersion(message.version)) {
+      throw new ProtocolError('unsupported_version', `version ${message.version} is not supported (1.x is)`);
+    }
+    if (message.message_type !== MESSAGE_TYPE_PAGER) {
+      throw new ProtocolError('unsupported_message_type', `message_type must be "${MESSAGE_TYPE_PAGER}"`);
+    }
+    const sender = from.serverId;
+    if (await this.daemonSays(() => this.discovery.isBlocked(sender))) {
+      throw new ProtocolError('blocked', 'the sending server is blocked');
+    }
+    const lookup = await this.discovery.resolveRoute(sender);
+    if (lookup.kind === 'unavailable') throw new ProtocolError('service_unavailable', 'discovery is unavailable, retry later');
+    if (lookup.kind === 'blocked') throw new ProtocolError('blocked', 'the sending server is blocked');
+    if (lookup.kind === 'not_found') throw new ProtocolError('unknown_server', `no key known for ${sender}`);
+    if (message.sender_fingerprint !== lookup.route.fingerprint) {
+      throw new ProtocolError('key_mismatch', `sender_fingerprint is not the key pinned for ${sender}`);
+    }
+    // Over the parsed body as received: members unknown to MessageDto count too.
+    if (!verifyObjectSignature(body as object, lookup.route.publicKey)) {
+      throw new ProtocolError('signature_invalid', 'signature does not verify with the pinned key');
+    }
+    const limit = await this.rateLimits.consume(`messages:${sender}`, this.config.rateLimitMessagesPerHour);
+    if (!limit.allowed) {
+      if (limit.violation) this.discovery.reportRateLimitViolation(sender, 'messages per hour exceeded');
+      throw new ProtocolError('rate_limited', 'too many messages from your server', limit.retryAfterSeconds);
+    }
+    if (!isWithinSkew(message.timestamp, Date.now(), this.config.maxClockSkewMs)) {
+      throw new ProtocolError('clock_skew', 'timestamp is outside the replay window');
+    }
+    if (to.serverId !== this.config.serverId) {
+      throw new ProtocolError('wrong_server', `this is ${this.config.serverId}, not ${to.serverId}`);
+    }
+    const digest = messageDigest(body as object);
+    const earlier = await this.receipts.find(sender, message.message_id);
+    if (earlier) return this.answer(message.message_id, digest, earlier, sender, true);
+
+    const recipient = await this.users.findByUsername(to.user);
+    let reason: RejectReason | null = null;
+    let entry: InboxEntry | null = null;
+    const fromAddress = `${from.user}@${from.serverId}`;
+    if (!recipient) reason = 'unknown_recipient';
+    else reason = refusalReason(await this.users.recipientRules(recipient), fromAddress);
+    if (recipient && reason === null) {
+      entry = {
+        recipientUserId: recipient.user_id,
+        from: fromAddress,
+        to: `${to.user}@${to.serverId}`,
+        content: message.content,
+        priority: message.priority,
+      };
+    }
+    const stored = await this.receipts.recordOnce(
+      { senderServer: sender, messageId: message.message_id, digest, status: reason ? 'rejected' : 'delivered', reason },
+      entry,
+    );
+    if (stored.inboxRow) this.webhooks.emit('message.received', toMessageView(stored.inboxRow));
+    return this.answer(message.message_id, digest, stored, sender, !stored.created);
+  }
+
+  private async answer(messageId: string, digest: string, receipt: StoredReceipt, sender: string, duplicate: boolean): Promise<Ack> {
+    this.metrics.inboundMessages.inc({ result: duplicate ? 'duplicate' : receipt.status });
+    this.logger.event('federation.message_received', {
+      message_id: messageId,
+      sender_server: sender,
+      status: receipt.status,
+      reason: receipt.reason ?? undefined,
+      duplicate,
+    });
+    const ack: Omit<Ack, 'signature'> = {
+      version: PROTOCOL_VERSION,
+      ack_type: 'message_received',
+      message_id: messageId,
+      message_digest: digest,
+      status: receipt.status,
+      ...(receipt.reason ? { reason: receipt.reason as RejectReason } : {}),
+      recipient_server: this.config.serverId,
+      timestamp: formatProtocolTimestamp(Date.now()),
+    };
+    return this.serverKey.sign(ack) as Promise<Ack>;
+  }
+
+  private async daemonSays(question: () => Promise<boolean>): Promise<boolean> {
+    try {
+      return await question();
+    } catch (err) {
+      if (err instanceof DaemonUnavailableError) {
+        throw new ProtocolError('service_unavailable', 'discovery is unavailable, retry later');
+      }
+      throw err;
+    }
+  }
+}
