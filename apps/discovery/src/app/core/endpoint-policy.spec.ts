@@ -96,7 +96,9 @@ describe('checkEndpointUrl in strict mode', () => {
   });
 
   it('accepts a host that resolves to public IPv4 and IPv6 addresses', () => {
-    expect(strict('https://mirah.example.com/discovery', [PUBLIC_V4, PUBLIC_V6])).toEqual({ ok: true });
+    expect(strict('https://mirah.example.com/discovery', [PUBLIC_V4, PUBLIC_V6])).toEqual({
+      ok: true,
+    });
   });
 
   it('accepts an explicit port', () => {
@@ -104,18 +106,26 @@ describe('checkEndpointUrl in strict mode', () => {
   });
 
   it('refuses http', () => {
-    expect(strict('http://mirah.example.com/x')).toMatchObject({ ok: false, reason: expect.stringMatching(/https/) });
+    expect(strict('http://mirah.example.com/x')).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/https/),
+    });
   });
 
-  it.each(['ftp://mirah.example.com/x', 'file:///etc/passwd', 'javascript:alert(1)', 'ws://mirah.example.com'])(
-    'refuses the non-https URL %s',
-    (url) => {
-      expect(strict(url).ok).toBe(false);
-    },
-  );
+  it.each([
+    'ftp://mirah.example.com/x',
+    'file:///etc/passwd',
+    'javascript:alert(1)',
+    'ws://mirah.example.com',
+  ])('refuses the non-https URL %s', (url) => {
+    expect(strict(url).ok).toBe(false);
+  });
 
   it('refuses a string that is not a URL', () => {
-    expect(strict('mirah.example.com/federation')).toEqual({ ok: false, reason: 'endpoint is not a valid URL' });
+    expect(strict('mirah.example.com/federation')).toEqual({
+      ok: false,
+      reason: 'endpoint is not a valid URL',
+    });
   });
 
   it('refuses a host that only starts like the server id (evil-mirah.example.com)', () => {
@@ -242,7 +252,12 @@ describe('checkEndpointUrl in strict mode', () => {
   });
 
   it('accepts a single-label server id as host', () => {
-    const input = { url: 'https://mirah/x', serverId: 'mirah', resolvedAddresses: [PUBLIC_V4], allowPrivate: false };
+    const input = {
+      url: 'https://mirah/x',
+      serverId: 'mirah',
+      resolvedAddresses: [PUBLIC_V4],
+      allowPrivate: false,
+    };
     expect(checkEndpointUrl(input)).toEqual({ ok: true });
   });
 
@@ -376,7 +391,10 @@ describe('checkAnnouncementEndpoints', () => {
   it('accepts loopback literals without resolver entries in development mode', () => {
     expect(
       check(
-        { federation: 'http://127.0.0.1:4200/federation', discovery: 'http://127.0.0.1:4100/discovery' },
+        {
+          federation: 'http://127.0.0.1:4200/federation',
+          discovery: 'http://127.0.0.1:4100/discovery',
+        },
         true,
       ),
     ).toEqual({ ok: true });

@@ -82,7 +82,13 @@ const IPV6_RANGES: readonly (readonly [IpClass, readonly Range[]])[] = [
   ['unique_local', [['fc00::', 7]]],
   ['link_local', [['fe80::', 10]]],
   // Deprecated site-local (RFC 3879): private in all but name.
-  ['private', [['fec0::', 10], ['64:ff9b:1::', 48]]],
+  [
+    'private',
+    [
+      ['fec0::', 10],
+      ['64:ff9b:1::', 48],
+    ],
+  ],
   ['multicast', [['ff00::', 8]]],
   [
     'reserved',
@@ -262,7 +268,8 @@ export function checkEndpointUrl(input: EndpointUrlInput): EndpointCheck {
   // WHATWG parsing silently drops tabs/newlines and trims spaces and controls; a signed URL
   // must mean exactly what it says, so any of them is refused.
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0020\u007f]/.test(url)) return refuse('endpoint URL contains whitespace or control characters');
+  if (/[\u0000-\u0020\u007f]/.test(url))
+    return refuse('endpoint URL contains whitespace or control characters');
 
   let parsed: URL;
   try {
@@ -305,7 +312,8 @@ export function checkEndpointUrl(input: EndpointUrlInput): EndpointCheck {
   for (const address of addresses) {
     const ipClass = classifyIp(address);
     const allowed = allowPrivate ? DEV_MODE_CLASSES.has(ipClass) : ipClass === 'public';
-    if (!allowed) return refuse(`endpoint host ${host} resolves to ${address}, a ${ipClass} address`);
+    if (!allowed)
+      return refuse(`endpoint host ${host} resolves to ${address}, a ${ipClass} address`);
   }
   return { ok: true };
 }

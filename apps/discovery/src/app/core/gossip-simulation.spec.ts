@@ -20,8 +20,8 @@ import { chooseNeighbours, pickGossipPartner, Rng } from './neighbour-selection'
 const SERVERS = 1_000;
 const NEIGHBOURS = 8;
 const MAX_ROUNDS = 60;
-/** Measured: 13 rounds with seed 20251015 (log2(1000) is about 10); the margin is for other seeds. */
-const ROUND_BOUND = 25;
+/** Measured: 10 rounds for this seed and for seeds 1 to 4 (log2 of 1,000 is about 10). */
+const ROUND_BOUND = 20;
 /** A tenth of the servers re-sign their announcement during this round. */
 const REFRESH_ROUND = 3;
 const T0 = Date.parse('2025-10-15T10:00:00Z');
@@ -112,7 +112,10 @@ describe('gossip among 1,000 simulated servers', () => {
     ids.map((id) => {
       const table = new Map([[id, latest.get(id)!]]);
       if (id !== bootstrap) table.set(bootstrap, latest.get(bootstrap)!);
-      return [id, { id, table, neighbours: [], candidates: [], digest: null, changed: new Set<string>() }];
+      return [
+        id,
+        { id, table, neighbours: [], candidates: [], digest: null, changed: new Set<string>() },
+      ];
     }),
   );
 

@@ -58,7 +58,9 @@ function hashes(table: PeerTable): string[] {
 
 describe('buildDigest', () => {
   it('gives 64 bucket hashes and a digest hash of 64 lowercase hex characters', () => {
-    const digest = buildDigest([{ server_id: 'mirah.example.com', timestamp: '2025-10-15T10:30:00Z' }]);
+    const digest = buildDigest([
+      { server_id: 'mirah.example.com', timestamp: '2025-10-15T10:30:00Z' },
+    ]);
     expect(digest.bucketHashes).toHaveLength(64);
     expect(digest.digestHash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -90,7 +92,10 @@ describe('buildDigest', () => {
         timestamp: iso(T0 + ((i * 104729) % 86_400) * 1000),
       }));
       const bucketHashes = computeBucketHashes(entries);
-      expect(buildDigest(entries)).toEqual({ bucketHashes, digestHash: computeDigestHash(bucketHashes) });
+      expect(buildDigest(entries)).toEqual({
+        bucketHashes,
+        digestHash: computeDigestHash(bucketHashes),
+      });
     },
   );
 
@@ -118,9 +123,9 @@ describe('updateTableDigest', () => {
   it('equals a full rebuild after entries are inserted and removed', () => {
     const changed = new Map(base).set('d.example', entry('d.example'));
     changed.delete('a.example');
-    expect(
-      updateTableDigest(changed, buildTableDigest(base), ['d.example', 'a.example']),
-    ).toEqual(buildTableDigest(changed));
+    expect(updateTableDigest(changed, buildTableDigest(base), ['d.example', 'a.example'])).toEqual(
+      buildTableDigest(changed),
+    );
   });
 
   it('returns the previous digest when nothing changed', () => {
@@ -158,7 +163,9 @@ describe('peerEntryFromAnnouncement', () => {
   });
 
   it('refuses an announcement without a valid server id', () => {
-    expect(peerEntryFromAnnouncement({ server_id: 'Mirah.Example', timestamp: iso(T0) }, 0)).toBeNull();
+    expect(
+      peerEntryFromAnnouncement({ server_id: 'Mirah.Example', timestamp: iso(T0) }, 0),
+    ).toBeNull();
   });
 
   it('refuses an announcement whose timestamp is not a protocol timestamp', () => {
@@ -292,7 +299,14 @@ describe('planPush', () => {
   it('wants at most `wantLimit` ids, the first ones in server id order', () => {
     const remote = tableOf(entry(x1), entry(x2), entry(x3));
     const local = tableOf();
-    const plan = planPush(local, hashes(local), hashes(remote), digestForBuckets(remote, [7]), 500, 2);
+    const plan = planPush(
+      local,
+      hashes(local),
+      hashes(remote),
+      digestForBuckets(remote, [7]),
+      500,
+      2,
+    );
     expect(plan.want).toEqual([x1, x2, x3].sort().slice(0, 2));
   });
 
@@ -394,8 +408,10 @@ describe('an exchange between two tables', () => {
     const bHashes = hashes(b);
     const reply = digestForBuckets(b, differingBuckets(aHashes, bHashes));
     const plan = planPush(a, aHashes, bHashes, reply);
-    for (const e of plan.push) if (mergeDecision(b.get(e.serverId), e.timestampMs) !== 'ignore') b.set(e.serverId, e);
-    for (const e of selectWanted(b, plan.want)) if (mergeDecision(a.get(e.serverId), e.timestampMs) !== 'ignore') a.set(e.serverId, e);
+    for (const e of plan.push)
+      if (mergeDecision(b.get(e.serverId), e.timestampMs) !== 'ignore') b.set(e.serverId, e);
+    for (const e of selectWanted(b, plan.want))
+      if (mergeDecision(a.get(e.serverId), e.timestampMs) !== 'ignore') a.set(e.serverId, e);
     expect(buildTableDigest(a)).toEqual(buildTableDigest(b));
     expect(b.get('shared.example')!.timestampMs).toBe(T0 + HOUR);
   });

@@ -113,7 +113,8 @@ function digestOfBuckets(bucketHashes: string[]): Digest {
  */
 export function buildDigest(entries: Iterable<DigestLine>): Digest {
   const buckets: string[][] = Array.from({ length: DIGEST_BUCKETS }, () => []);
-  for (const e of entries) buckets[bucketOfServer(e.server_id)].push(lineOf(e.server_id, e.timestamp));
+  for (const e of entries)
+    buckets[bucketOfServer(e.server_id)].push(lineOf(e.server_id, e.timestamp));
   return digestOfBuckets(buckets.map(hashBucket));
 }
 
@@ -137,7 +138,8 @@ export function updateTableDigest(
   const changed = new Map<number, string[]>();
   for (const id of changedServerIds) changed.set(bucketOfServer(id), []);
   if (changed.size === 0) return previous;
-  for (const [id, entry] of table) changed.get(bucketOfServer(id))?.push(lineOf(id, entry.timestamp));
+  for (const [id, entry] of table)
+    changed.get(bucketOfServer(id))?.push(lineOf(id, entry.timestamp));
   const bucketHashes = [...previous.bucketHashes];
   for (const [bucket, lines] of changed) bucketHashes[bucket] = hashBucket(lines);
   return digestOfBuckets(bucketHashes);

@@ -63,14 +63,22 @@ describe('chooseNeighbours', () => {
 
   it('drops unresponsive neighbours and replaces them with other candidates', () => {
     const current = servers(8);
-    const next = choose({ current, candidates: servers(20), unresponsive: ['s2.example', 's5.example'] });
+    const next = choose({
+      current,
+      candidates: servers(20),
+      unresponsive: ['s2.example', 's5.example'],
+    });
     expect(next).toHaveLength(8);
     expect(next).not.toContain('s2.example');
     expect(next).not.toContain('s5.example');
   });
 
   it('does not pick an unresponsive server again in the same round, even below target', () => {
-    const next = choose({ current: servers(3), candidates: servers(3), unresponsive: ['s1.example'] });
+    const next = choose({
+      current: servers(3),
+      candidates: servers(3),
+      unresponsive: ['s1.example'],
+    });
     expect(next.sort()).toEqual(['s0.example', 's2.example']);
   });
 

@@ -28,9 +28,9 @@ describe('decideQuery', () => {
   });
 
   it('answers when it knows the domain even if the query id was seen and no hops are left', () => {
-    expect(decide({ knowsDomain: true, seenRecently: true, negativeCached: true, maxHops: 1 })).toBe(
-      'answer',
-    );
+    expect(
+      decide({ knowsDomain: true, seenRecently: true, negativeCached: true, maxHops: 1 }),
+    ).toBe('answer');
   });
 
   it('answers a query for its own server id', () => {
@@ -60,9 +60,11 @@ describe('decideQuery', () => {
 
 describe('forwardTargets', () => {
   it('forwards to every neighbour except the sender, the requester and itself', () => {
-    expect(
-      forwardTargets(['a', 'from', 'b', 'req', 'me', 'c'], 'from', 'req', 'me'),
-    ).toEqual(['a', 'b', 'c']);
+    expect(forwardTargets(['a', 'from', 'b', 'req', 'me', 'c'], 'from', 'req', 'me')).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
   });
 
   it('lists a neighbour once even if given twice', () => {
@@ -88,11 +90,15 @@ describe('isFresh', () => {
   const stamps = new Map([['QUERY-AAAAAAAA', 1_000]]);
 
   it('is true for a key stamped less than the ttl ago', () => {
-    expect(isFresh(stamps, 'QUERY-AAAAAAAA', 1_000 + SEEN_QUERY_TTL_MS - 1, SEEN_QUERY_TTL_MS)).toBe(true);
+    expect(
+      isFresh(stamps, 'QUERY-AAAAAAAA', 1_000 + SEEN_QUERY_TTL_MS - 1, SEEN_QUERY_TTL_MS),
+    ).toBe(true);
   });
 
   it('is false once the ttl has passed', () => {
-    expect(isFresh(stamps, 'QUERY-AAAAAAAA', 1_000 + SEEN_QUERY_TTL_MS, SEEN_QUERY_TTL_MS)).toBe(false);
+    expect(isFresh(stamps, 'QUERY-AAAAAAAA', 1_000 + SEEN_QUERY_TTL_MS, SEEN_QUERY_TTL_MS)).toBe(
+      false,
+    );
   });
 
   it('is false for a key never stamped', () => {

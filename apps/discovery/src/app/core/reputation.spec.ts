@@ -8,7 +8,8 @@ const clean: ReputationInput = {
   blocked: false,
 };
 
-const score = (overrides: Partial<ReputationInput>): number => computeScore({ ...clean, ...overrides });
+const score = (overrides: Partial<ReputationInput>): number =>
+  computeScore({ ...clean, ...overrides });
 
 describe('computeScore', () => {
   it('gives 100 to a server with a clean record', () => {
@@ -40,7 +41,9 @@ describe('computeScore', () => {
   });
 
   it('adds the penalties up', () => {
-    expect(score({ reports: 1, rateLimitViolations: 1, keyConflicts: 1, invalidAnnouncements: 10 })).toBe(72);
+    expect(
+      score({ reports: 1, rateLimitViolations: 1, keyConflicts: 1, invalidAnnouncements: 10 }),
+    ).toBe(72);
   });
 
   it('never goes below 0', () => {

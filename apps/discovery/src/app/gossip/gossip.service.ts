@@ -30,6 +30,7 @@ import {
 } from '../core';
 import { DiscoveryMetrics } from '../metrics/discovery-metrics';
 import { NeighbourSet } from '../peers/neighbour-set';
+import { NeighbourService } from '../peers/neighbour.service';
 import { PeerStore } from '../peers/peer-store.service';
 import { PEER_HTTP, PeerHttp, describeFailure, joinUrl } from '../shared/peer-http';
 import { requireValid } from '../shared/server-id-param';
@@ -54,6 +55,7 @@ export class GossipService {
     @Inject(ServerKey) private readonly key: ServerKey,
     @Inject(PeerStore) private readonly peers: PeerStore,
     @Inject(NeighbourSet) private readonly neighbours: NeighbourSet,
+    @Inject(NeighbourService) private readonly activeNeighbours: NeighbourService,
     @Inject(AnnouncementIntake) private readonly intake: AnnouncementIntake,
     @Inject(OwnAnnouncementService) private readonly own: OwnAnnouncementService,
     @Inject(SenderAuthenticator) private readonly auth: SenderAuthenticator,
@@ -227,19 +229,7 @@ export class GossipService {
 
   /** Exchanges with every neighbour at once (after a re-signed own announcement). */
   async pushToNeighbours(): Promise<void> {
-    if (this.neighbours.list().length === 0) {
-      const table = await this.table();
-      this.neighbours.replace(
-        chooseNeighbours({
-          current: [],
-          candidates: [...table.keys()].filter((id) => id !== this.config.serverId),
-          unresponsive: [],
-          target: this.config.neighborCount,
-          rng: Math.random,
-        }),
-      );
-    }
-    await Promise.all(this.neighbours.list().map((id) => this.tryExchange(id)));
+    await Promise.all((await this.activeNeighbours.active()).map((id) => this.tryExchange(id)));
   }
 
   private async tryExchange(serverId: string): Promise<boolean> {

@@ -4,6 +4,7 @@ import { BlocklistService } from '../blocklist/blocklist.service';
 import { ReputationModule } from '../reputation/reputation.module';
 import { CandidateStore } from './candidate-store.service';
 import { NeighbourSet } from './neighbour-set';
+import { NeighbourService } from './neighbour.service';
 import { PeerStore } from './peer-store.service';
 import { PeersController } from './peers.controller';
 import { PeersService } from './peers.service';
@@ -11,8 +12,8 @@ import { PeersService } from './peers.service';
 @Module({
   imports: [BlocklistModule, ReputationModule],
   controllers: [PeersController],
-  providers: [PeerStore, NeighbourSet, CandidateStore, PeersService],
-  exports: [PeerStore, NeighbourSet, CandidateStore],
+  providers: [PeerStore, NeighbourSet, NeighbourService, CandidateStore, PeersService],
+  exports: [PeerStore, NeighbourSet, NeighbourService, CandidateStore],
 })
 export class PeersModule {
   constructor(

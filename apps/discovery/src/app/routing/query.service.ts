@@ -20,7 +20,7 @@ import { BlocklistService } from '../blocklist/blocklist.service';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
 import { decideQuery, forwardTargets, forwardedMaxHops } from '../core';
 import { DiscoveryMetrics } from '../metrics/discovery-metrics';
-import { NeighbourSet } from '../peers/neighbour-set';
+import { NeighbourService } from '../peers/neighbour.service';
 import { PeerStore } from '../peers/peer-store.service';
 import { PEER_HTTP, PeerHttp, joinUrl } from '../shared/peer-http';
 import { requireValid } from '../shared/server-id-param';
@@ -40,7 +40,7 @@ export class QueryService {
     @Inject(DISCOVERY_CONFIG) private readonly config: DiscoveryConfig,
     @Inject(ServerKey) private readonly key: ServerKey,
     @Inject(PeerStore) private readonly peers: PeerStore,
-    @Inject(NeighbourSet) private readonly neighbours: NeighbourSet,
+    @Inject(NeighbourService) private readonly neighbours: NeighbourService,
     @Inject(BlocklistService) private readonly blocklist: BlocklistService,
     @Inject(AnnouncementIntake) private readonly intake: AnnouncementIntake,
     @Inject(OwnAnnouncementService) private readonly own: OwnAnnouncementService,
@@ -89,7 +89,7 @@ export class QueryService {
     }
     if (decision !== 'forward') return notFound;
     const targets = forwardTargets(
-      this.neighbours.list(),
+      await this.neighbours.active(),
       query.from,
       query.requester,
       this.config.serverId,
@@ -115,14 +115,7 @@ export class QueryService {
   async resolve(domain: string): Promise<Record<string, unknown> | null> {
     const queryId = newQueryId();
     await this.cache.markSeen(queryId);
-    let targets = this.neighbours.list();
-    if (targets.length === 0) {
-      // No round has run yet: ask whoever we know.
-      const table = await this.peers.shareableTable(Date.now(), this.config.announcementTtlMs);
-      targets = [...table.keys()]
-        .filter((id) => id !== this.config.serverId)
-        .slice(0, this.config.neighborCount);
-    }
+    const targets = await this.neighbours.active();
     const found = await this.flood(
       { query_id: queryId, domain, requester: this.config.serverId, max_hops: MAX_QUERY_HOPS },
       targets,

@@ -1,0 +1,36 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
+import { chooseNeighbours } from '../core';
+import { NeighbourSet } from './neighbour-set';
+import { PeerStore } from './peer-store.service';
+
+/**
+ * The active neighbours as the gossip rounds chose them, topped up from the known live
+ * peers while there are fewer than wanted — e.g. right after start, before the first
+ * round, when a relay must already forward queries and an announce must reach someone.
+ */
+@Injectable()
+export class NeighbourService {
+  constructor(
+    @Inject(DISCOVERY_CONFIG) private readonly config: DiscoveryConfig,
+    @Inject(NeighbourSet) private readonly neighbours: NeighbourSet,
+    @Inject(PeerStore) private readonly peers: PeerStore,
+  ) {}
+
+  async active(nowMs: number = Date.now()): Promise<string[]> {
+    const current = this.neighbours.list();
+    if (current.length >= this.config.neighborCount) return current;
+    const table = await this.peers.shareableTable(nowMs, this.config.announcementTtlMs);
+    const candidates = [...table.keys()].filter((id) => id !== this.config.serverId);
+    if (candidates.every((id) => current.includes(id))) return current;
+    const chosen = chooseNeighbours({
+      current,
+      candidates,
+      unresponsive: this.neighbours.unresponsiveList(),
+      target: this.config.neighborCount,
+      rng: Math.random,
+    });
+    this.neighbours.replace(chosen);
+    return chosen;
+  }
+}
