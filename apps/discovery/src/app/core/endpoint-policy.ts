@@ -206,7 +206,7 @@ export interface EndpointUrlInput {
   url: string;
   /** The announcing server; the URL host must be it or a subdomain of it (strict mode). */
   serverId: string;
-  /** Every A/AAAA address of the URL host. Ignored parts: none; all must pass. */
+  /** Every A and AAAA address of the URL host; each one must pass. */
   resolvedAddresses: readonly string[];
   /** ALLOW_PRIVATE_ENDPOINTS: development mode. */
   allowPrivate: boolean;
@@ -268,8 +268,9 @@ export function checkEndpointUrl(input: EndpointUrlInput): EndpointCheck {
   // WHATWG parsing silently drops tabs/newlines and trims spaces and controls; a signed URL
   // must mean exactly what it says, so any of them is refused.
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0020\u007f]/.test(url))
+  if (/[\u0000-\u0020\u007f]/.test(url)) {
     return refuse('endpoint URL contains whitespace or control characters');
+  }
 
   let parsed: URL;
   try {

@@ -138,8 +138,9 @@ export function updateTableDigest(
   const changed = new Map<number, string[]>();
   for (const id of changedServerIds) changed.set(bucketOfServer(id), []);
   if (changed.size === 0) return previous;
-  for (const [id, entry] of table)
+  for (const [id, entry] of table) {
     changed.get(bucketOfServer(id))?.push(lineOf(id, entry.timestamp));
+  }
   const bucketHashes = [...previous.bucketHashes];
   for (const [bucket, lines] of changed) bucketHashes[bucket] = hashBucket(lines);
   return digestOfBuckets(bucketHashes);
@@ -185,8 +186,8 @@ export function digestForBuckets(table: PeerTable, buckets: number[]): Record<st
  * Entries are compared by parsed timestamp; equal instants count as equal even when spelt
  * differently (`…:00Z` and `…:00.000Z`), so neither side pushes or wants them.
  * A digest value that is no valid timestamp counts as absent: we push ours, and ask for theirs
- * only if we hold none (its announcement is verified on arrival like any other; parsing
- * every timestamp of a large digest only to ask for it anyway was the costliest step).
+ * only if we hold none. Ids we lack are asked for without parsing their timestamps: the
+ * announcements are verified on arrival anyway, and parsing a large digest cost the most.
  * Ids in the digest outside the differing buckets, or not valid server ids, are never
  * wanted: a responder cannot make us ask for arbitrary names.
  */

@@ -4,5 +4,4 @@ export * from './gossip-state';
 export * from './neighbour-selection';
 export * from './query-flooding';
 export * from './endpoint-policy';
-export * from './rate-limit';
 export * from './reputation';

@@ -1,8 +1,8 @@
 import {
-  blockSeconds,
+  blockSecondsFor,
   consumeRateLimit,
   initialRateLimitState,
-  RateLimitResult,
+  RateLimitDecision,
   RateLimitState,
 } from './rate-limit';
 
@@ -10,14 +10,14 @@ const T0 = 1_760_000_000_000;
 const HOUR = 3_600_000;
 
 /** Sends `n` requests at `nowMs` and returns the last result. */
-function send(state: RateLimitState, n: number, nowMs: number, limit: number): RateLimitResult {
-  let result: RateLimitResult = { allowed: true, retryAfterSeconds: 0, state, violation: false };
+function send(state: RateLimitState, n: number, nowMs: number, limit: number): RateLimitDecision {
+  let result: RateLimitDecision = { allowed: true, retryAfterSeconds: 0, state, violation: false };
   for (let i = 0; i < n; i++) result = consumeRateLimit(result.state, nowMs, limit);
   return result;
 }
 
 /** A state that has just gone over a limit of 3 for the (violations+1)th time, at `nowMs`. */
-function violate(state: RateLimitState, nowMs: number): RateLimitResult {
+function violate(state: RateLimitState, nowMs: number): RateLimitDecision {
   return send(state, 4, nowMs, 3);
 }
 
@@ -144,8 +144,8 @@ describe('consumeRateLimit', () => {
   });
 });
 
-describe('blockSeconds', () => {
+describe('blockSecondsFor', () => {
   it('stays at 3600 for any number of earlier violations beyond the cap', () => {
-    expect(blockSeconds(10_000)).toBe(3600);
+    expect(blockSecondsFor(10_000)).toBe(3600);
   });
 });
