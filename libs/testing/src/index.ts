@@ -1,2 +1,4 @@
 export * from './lib/server-process';
 export * from './lib/test-server';
+export * from './lib/spec-fixtures';
+export * from './lib/test-database';

@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import {
   formatProtocolTimestamp,
   messageDigest,
@@ -11,10 +10,10 @@ import {
   signObject,
   verifyObjectSignature,
 } from '@pager/protocol';
-import { RunningService, ServerKey, startService } from '@pager/server-kit';
+import { RunningService, ServerKey, freeLoopbackPort, startService } from '@pager/server-kit';
+import { call, dropTestSchema, eventually, naughtyStrings, testVectors } from '@pager/testing';
 import { adapterService } from './adapter.service-definition';
 import type { AdapterConfig } from './config/adapter-config';
-import { call, eventually, freePort, naughtyStrings, testVectors } from '../../test/fixtures';
 import { fakeDaemon, fakeReceiver, startJsonServer } from '../../test/fake-peers';
 
 const SERVER_ID = 'pager.test';
@@ -51,7 +50,7 @@ describe('adapter over HTTP', () => {
     ]);
     const daemonServer = await startJsonServer(daemon.handler);
     closers.push(daemonServer.close);
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     service = await startService(adapterService, {
       SERVER_ID,
       BIND_ADDRESS: '127.0.0.1',
@@ -76,10 +75,7 @@ describe('adapter over HTTP', () => {
   afterAll(async () => {
     await service?.close();
     for (const close of closers) await close();
-    const pg = new Client({ connectionString: process.env.TEST_DATABASE_URL });
-    await pg.connect();
-    await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await pg.end();
+    await dropTestSchema(schema);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -201,7 +197,7 @@ describe('adapter over HTTP', () => {
       const state = await eventually(async () => {
         const s = (await call(base, 'GET', `/api/v1/messages/${res.body.message_id}`)).body;
         return s.status === 'delivered' ? s : undefined;
-      }, 10_000, 'delivery');
+      }, 10_000, 'delivery', 100);
       expect(state.attempts).toBe(1);
       const sent = receiver.received.find((m) => m.message_id === res.body.message_id)!;
       expect(sent).toMatchObject({ from: `alice@${SERVER_ID}`, to: 'alex@mirah.example.com', content: 'café ☕', sender_fingerprint: ownKey.fingerprint });
@@ -213,7 +209,7 @@ describe('adapter over HTTP', () => {
       const state = await eventually(async () => {
         const s = (await call(base, 'GET', `/api/v1/messages/${res.body.message_id}`)).body;
         return s.status === 'rejected' ? s : undefined;
-      }, 10_000, 'rejection');
+      }, 10_000, 'rejection', 100);
       expect([state.attempts, state.last_error]).toEqual([1, 'unknown_recipient']);
     });
 
@@ -222,7 +218,7 @@ describe('adapter over HTTP', () => {
       const state = await eventually(async () => {
         const s = (await call(base, 'GET', `/api/v1/messages/${res.body.message_id}`)).body;
         return s.status === 'failed' ? s : undefined;
-      }, 10_000, 'failure');
+      }, 10_000, 'failure', 100);
       expect(state.attempts).toBe(2);
       expect(receiver.received.filter((m) => m.message_id === res.body.message_id)).toHaveLength(2);
     });
@@ -232,7 +228,7 @@ describe('adapter over HTTP', () => {
       const state = await eventually(async () => {
         const s = (await call(base, 'GET', `/api/v1/messages/${res.body.message_id}`)).body;
         return s.status === 'failed' ? s : undefined;
-      }, 10_000, 'failure');
+      }, 10_000, 'failure', 100);
       expect([state.attempts, state.last_error]).toEqual([1, 'internal_error']);
     });
   });

@@ -3,67 +3,31 @@ import {
   formatProtocolTimestamp,
   newGossipId,
   newQueryId,
-  parsePrivateKey,
   parsePublicKey,
   signObject,
   verifyObjectSignature,
 } from '@pager/protocol';
-import { RunningService, startService } from '@pager/server-kit';
+import { RunningService, freeLoopbackPort, startService } from '@pager/server-kit';
+import { call as callUrl, dropTestSchema, naughtyStrings, vectorKey } from '@pager/testing';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { naughtyStrings, vectors } from '../test-support/vectors';
 import type { DiscoveryConfig } from './config/discovery-config';
 import { discoveryService } from './discovery.service-definition';
 
-const v = vectors();
-const MIRAH = v.keys['mirah.example.com'];
-const ROTATED = v.keys['mirah.example.com (rotated)'];
-const mirahKey = parsePrivateKey(MIRAH.private_key_pkcs8);
-const rotatedKey = parsePrivateKey(ROTATED.private_key_pkcs8);
+const MIRAH = vectorKey('mirah.example.com');
+const ROTATED = vectorKey('mirah.example.com (rotated)');
+const mirahKey = MIRAH.privateKey;
+const rotatedKey = ROTATED.privateKey;
 const schema = `it_http_${randomBytes(5).toString('hex')}`;
 const SELF = 'daemon.test';
 
 let service: RunningService<DiscoveryConfig>;
 let base: string;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(),
-      );
-    });
-  });
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
-type Json = any;
-
-async function call(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: Json; headers: Headers }> {
-  const response = await fetch(base + path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    // keep the text
-  }
-  return { status: response.status, body: parsed, headers: response.headers };
-}
+/** The shared `call` against this daemon. */
+const call = (method: string, path: string, body?: unknown) => callUrl(base, method, path, body);
 
 const now = () => formatProtocolTimestamp(Date.now());
 
@@ -120,7 +84,7 @@ function query(overrides: Record<string, unknown> = {}, key = mirahKey): Record<
 }
 
 beforeAll(async () => {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   base = `http://127.0.0.1:${port}`;
   service = await startService(discoveryService, {
     SERVER_ID: SELF,
@@ -138,10 +102,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await service?.close();
-  const client = new Client({ connectionString: process.env.TEST_DATABASE_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await client.end();
+  await dropTestSchema(schema);
 });
 
 describe('GET /discovery/announcement', () => {

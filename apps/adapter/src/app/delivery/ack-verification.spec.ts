@@ -1,5 +1,5 @@
 import { parsePrivateKey, parsePublicKey, signObject } from '@pager/protocol';
-import { testVectors } from '../../../test/fixtures';
+import { testVectors } from '@pager/testing';
 import { verifyAck } from './ack-verification';
 
 describe(verifyAck.name, () => {

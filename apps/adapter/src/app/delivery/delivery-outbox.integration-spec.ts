@@ -1,19 +1,12 @@
 import { newMessageId } from '@pager/protocol';
 import { DataSource } from 'typeorm';
-import { openTestDatabase } from '../../../test/database';
+import { withAdapterSchema } from '../../../test/adapter-schema';
 import { encodeContent } from '../common/stored-content';
 import { ClaimedPage, DeliveryOutbox } from './delivery-outbox';
 
 describe(DeliveryOutbox.name, () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let dataSource: DataSource;
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    dataSource = db.dataSource;
-    await dataSource.query(`INSERT INTO users (user_id, username) VALUES ('u1', 'alice')`);
-  });
-  afterAll(() => db.drop());
+  withAdapterSchema((opened) => (dataSource = opened));
   beforeEach(() => dataSource.query('DELETE FROM messages'));
 
   async function queue(n: number, nowMs: number): Promise<void> {

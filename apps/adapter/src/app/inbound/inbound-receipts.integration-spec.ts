@@ -1,18 +1,11 @@
 import { newMessageId } from '@pager/protocol';
 import { DataSource } from 'typeorm';
-import { openTestDatabase } from '../../../test/database';
+import { withAdapterSchema } from '../../../test/adapter-schema';
 import { InboundReceipts } from './inbound-receipts';
 
 describe(InboundReceipts.name, () => {
-  let db: Awaited<ReturnType<typeof openTestDatabase>>;
   let dataSource: DataSource;
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-    dataSource = db.dataSource;
-    await dataSource.query(`INSERT INTO users (user_id, username) VALUES ('u1', 'alice')`);
-  });
-  afterAll(() => db.drop());
+  withAdapterSchema((opened) => (dataSource = opened));
 
   const entry = { recipientUserId: 'u1', from: 'taylor@mirah.example.com', to: 'alice@home.test', content: 'hi', priority: 1 };
 

@@ -1,7 +1,7 @@
 import { formatProtocolTimestamp, newMessageId, parsePrivateKey, parsePublicKey, signObject, ProtocolError } from '@pager/protocol';
 import { JsonLogger, RateLimitStore, ServerKey } from '@pager/server-kit';
 import { Registry } from 'prom-client';
-import { testVectors } from '../../../test/fixtures';
+import { testVectors } from '@pager/testing';
 import { AdapterMetrics } from '../common/adapter-metrics';
 import type { AdapterConfig } from '../config/adapter-config';
 import type { DiscoveryClientService } from '../discovery-client/discovery-client.service';

@@ -1,11 +1,11 @@
 import { fingerprint, parseProtocolTimestamp } from '@pager/protocol';
-import { vectors } from '../../test-support/vectors';
+import { testVectors } from '@pager/testing';
 import { EndpointChecker } from '../shared/endpoint-checker';
 import { HostResolver } from '../shared/host-resolver';
 import { AnnouncementValidator } from './announcement-validator';
 import type { Pin } from '../pins/pin-store.service';
 
-const v = vectors();
+const v = testVectors();
 const MIRAH = v.keys['mirah.example.com'];
 const ROTATED = v.keys['mirah.example.com (rotated)'];
 const DAY = 86_400_000;

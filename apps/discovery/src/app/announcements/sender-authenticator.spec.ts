@@ -1,19 +1,14 @@
-import {
-  ProtocolError,
-  formatProtocolTimestamp,
-  parsePrivateKey,
-  signObject,
-} from '@pager/protocol';
+import { ProtocolError, formatProtocolTimestamp, signObject } from '@pager/protocol';
 import type { RateLimitDecision } from '@pager/server-kit';
-import { vectors } from '../../test-support/vectors';
+import { testVectors, vectorKey } from '@pager/testing';
 import type { Pin } from '../pins/pin-store.service';
 import { SenderAuthenticator, SignedEnvelope } from './sender-authenticator';
 
-const v = vectors();
-const MIRAH = v.keys['mirah.example.com'];
-const ROTATED = v.keys['mirah.example.com (rotated)'];
-const mirahKey = parsePrivateKey(MIRAH.private_key_pkcs8);
-const rotatedKey = parsePrivateKey(ROTATED.private_key_pkcs8);
+const v = testVectors();
+const MIRAH = vectorKey('mirah.example.com');
+const ROTATED = vectorKey('mirah.example.com (rotated)');
+const mirahKey = MIRAH.privateKey;
+const rotatedKey = ROTATED.privateKey;
 const NOW = Date.parse('2025-10-15T10:36:00Z');
 
 function query(overrides: Record<string, unknown> = {}, key = mirahKey): SignedEnvelope {

@@ -1,8 +1,7 @@
 import { parseProtocolTimestamp } from '@pager/protocol';
 import { DatabaseHandle, openDatabase } from '@pager/server-kit';
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
-import { vectors } from '../../test-support/vectors';
+import { dropTestSchema, testVectors } from '@pager/testing';
 import { BlocklistService } from '../blocklist/blocklist.service';
 import { PeerStore } from '../peers/peer-store.service';
 import { PinStore } from '../pins/pin-store.service';
@@ -11,8 +10,8 @@ import { DISCOVERY_MIGRATIONS } from './migrations';
 
 const url = process.env.TEST_DATABASE_URL as string;
 const schema = `it_${randomBytes(6).toString('hex')}`;
-const announcement = vectors().valid.announcement.object;
-const MIRAH = vectors().keys['mirah.example.com'];
+const announcement = testVectors().valid.announcement.object;
+const MIRAH = testVectors().keys['mirah.example.com'];
 
 const open = (): Promise<DatabaseHandle> =>
   openDatabase({
@@ -24,12 +23,7 @@ const open = (): Promise<DatabaseHandle> =>
   });
 
 describe('discovery schema', () => {
-  afterAll(async () => {
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-  });
+  afterAll(() => dropTestSchema(schema));
 
   it('applies every migration to an empty schema', async () => {
     const db = await open();

@@ -1,0 +1,63 @@
+import { parsePrivateKey } from '@pager/protocol';
+import { readFileSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import * as path from 'node:path';
+import { REPO_ROOT } from './server-process';
+
+/**
+ * The shared contract (PROTOCOL.md, test-vectors.json...) lives beside the repo
+ * (/work/shared next to /work/main); PAGER_SPEC_DIR points elsewhere, e.g. in CI.
+ */
+export const SPEC_DIR = process.env['PAGER_SPEC_DIR']
+  ? path.resolve(process.env['PAGER_SPEC_DIR'])
+  : path.resolve(REPO_ROOT, '../shared/spec');
+
+export interface KeyVector {
+  private_key_pkcs8: string;
+  public_key: string;
+  fingerprint: string;
+}
+
+/**
+ * A wire object of the vectors: free-form JSON, used by the tests as announcements,
+ * messages, acks... as they see fit.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+export type VectorObject = any;
+
+export interface TestVectors {
+  description?: string;
+  keys: Record<string, KeyVector>;
+  canonical: { input: unknown; canonical: string }[];
+  digest: {
+    entries: Record<string, string>;
+    bucket_of: Record<string, number>;
+    bucket_hashes: string[];
+    digest_hash: string;
+  };
+  valid: Record<string, { object: VectorObject; signer?: string; [more: string]: unknown }>;
+  invalid: Record<string, { object: VectorObject; signer?: string; why?: string; [more: string]: unknown }>;
+}
+
+let cachedVectors: TestVectors | undefined;
+
+/**
+ * SPEC_DIR/test-vectors.json. The file is read once; each call returns a fresh copy so
+ * that a test may change what it got without affecting the others.
+ */
+export function testVectors(): TestVectors {
+  cachedVectors ??= JSON.parse(readFileSync(path.join(SPEC_DIR, 'test-vectors.json'), 'utf8')) as TestVectors;
+  return structuredClone(cachedVectors);
+}
+
+/** A key of the vectors together with its parsed private key, for signing test objects. */
+export function vectorKey(name: string): KeyVector & { privateKey: KeyObject } {
+  const key = testVectors().keys[name];
+  if (!key) throw new Error(`no key "${name}" in test-vectors.json`);
+  return { ...key, privateKey: parsePrivateKey(key.private_key_pkcs8) };
+}
+
+/** The Big List of Naughty Strings (SPEC_DIR/../data/blns.json). */
+export function naughtyStrings(): string[] {
+  return JSON.parse(readFileSync(path.resolve(SPEC_DIR, '../data/blns.json'), 'utf8')) as string[];
+}
