@@ -6,7 +6,10 @@ export const DELIVERY_TICK_MS = 250;
 /** Of the 10 s a stop may take, what in-flight attempts get before they are handed back. */
 const DRAIN_GRACE_MS = 5_000;
 
-/** Decides when the outbox is looked at: every tick, and at once when a page is queued. */
+/**
+ * Decides when the outbox is looked at: every tick, and at once when a page is queued or
+ * an attempt ends (a free slot), so that the pipeline never idles waiting for a tick.
+ */
 @Injectable()
 export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
@@ -20,6 +23,7 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
   ) {}
 
   onApplicationBootstrap(): void {
+    this.delivery.onSlotFreed(() => this.nudge());
     this.schedule(0);
   }
 

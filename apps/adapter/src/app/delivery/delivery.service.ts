@@ -15,7 +15,7 @@ import { ClaimedPage, DeliveryOutbox } from './delivery-outbox';
 import { AttemptOutcome, NextStep, nextStep, parseRetryAfter } from './retry-schedule';
 
 /** Pages claimed at once by one replica. */
-export const MAX_IN_FLIGHT = 32;
+export const MAX_IN_FLIGHT = 128;
 /** Beyond the ack timeout, the time a claim may take for route lookup, signing and bookkeeping. */
 export const LEASE_MARGIN_MS = 15_000;
 const MAX_ACK_BYTES = 64 * 1024;
@@ -28,6 +28,7 @@ const MAX_ACK_BYTES = 64 * 1024;
 export class DeliveryService {
   private readonly http: AxiosInstance;
   private readonly inFlight = new Map<string, { done: Promise<void>; abort: AbortController }>();
+  private slotFreed: () => void = () => undefined;
 
   constructor(
     @Inject(ADAPTER_CONFIG) private readonly config: AdapterConfig,
@@ -39,6 +40,11 @@ export class DeliveryService {
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
   ) {
     this.http = createHttpClient({ timeoutMs: config.ackTimeoutMs, maxBodyBytes: MAX_ACK_BYTES });
+  }
+
+  /** Called each time an attempt ends, so that a full pipeline refills at once, not at the next tick. */
+  onSlotFreed(listener: () => void): void {
+    this.slotFreed = listener;
   }
 
   get leaseMs(): number {
@@ -54,7 +60,10 @@ export class DeliveryService {
         .catch((err: Error) =>
           this.logger.event('federation.delivery_error', { message_id: page.message_id, error: err.message }, 'error'),
         )
-        .finally(() => this.inFlight.delete(page.id));
+        .finally(() => {
+          this.inFlight.delete(page.id);
+          this.slotFreed();
+        });
       this.inFlight.set(page.id, { done, abort });
     }
     return pages.length;

@@ -33,6 +33,16 @@ describe(RateLimitStore.name, () => {
     expect(decisions.filter((d) => !d.allowed).every((d) => d.retryAfterSeconds >= 1)).toBe(true);
   });
 
+  it('holds the limit across replicas: two stores on one database admit the limit in all', async () => {
+    const replica = new RateLimitStore(database.dataSource);
+    const now = Date.now();
+    const decisions = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => (i % 2 ? sut : replica).consume('gossip:two.example', 25, now)),
+    );
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(25);
+    expect(decisions.filter((d) => d.violation)).toHaveLength(1);
+  });
+
   it('keeps sources apart and counts violations by prefix', async () => {
     const now = Date.now();
     expect((await sut.consume('messages:quiet.example', 1, now)).allowed).toBe(true);

@@ -8,38 +8,87 @@ interface RateLimitRow {
   blocked_until: Date;
 }
 
+interface PendingDecision {
+  limitPerHour: number;
+  nowMs: number | undefined;
+  resolve(decision: RateLimitDecision): void;
+  reject(err: unknown): void;
+}
+
 /**
- * Rate-limit state in PostgreSQL, so that the limit holds across replicas: each decision
- * runs the pure `consumeRateLimit` on the row locked with `SELECT … FOR UPDATE`.
+ * Rate-limit state in PostgreSQL, so that the limit holds across replicas: decisions run
+ * the pure `consumeRateLimit` on the row locked with `SELECT … FOR UPDATE`.
+ *
+ * All traffic of one busy sender hits one row, so row-at-a-time transactions would
+ * serialise on its lock (≈100 decisions/s). Instead, the decisions that arrive for a key
+ * while its transaction runs are queued and made together in the next one: one lock,
+ * one read, one write per batch, each decision still applied in arrival order.
  */
 export class RateLimitStore {
+  private readonly queues = new Map<string, PendingDecision[]>();
+
   constructor(private readonly dataSource: DataSource) {}
 
-  async consume(key: string, limitPerHour: number, nowMs: number = Date.now()): Promise<RateLimitDecision> {
+  consume(key: string, limitPerHour: number, nowMs?: number): Promise<RateLimitDecision> {
+    return new Promise((resolve, reject) => {
+      const queued = this.queues.get(key);
+      const decision = { limitPerHour, nowMs, resolve, reject };
+      if (queued !== undefined) {
+        queued.push(decision);
+        return;
+      }
+      this.queues.set(key, [decision]);
+      void this.drain(key);
+    });
+  }
+
+  private async drain(key: string): Promise<void> {
+    for (;;) {
+      const batch = this.queues.get(key) ?? [];
+      if (batch.length === 0) {
+        this.queues.delete(key);
+        return;
+      }
+      this.queues.set(key, []);
+      try {
+        const decisions = await this.decide(key, batch);
+        batch.forEach((pending, i) => pending.resolve(decisions[i]));
+      } catch (err) {
+        for (const pending of batch) pending.reject(err);
+      }
+    }
+  }
+
+  private decide(key: string, batch: PendingDecision[]): Promise<RateLimitDecision[]> {
     return this.dataSource.transaction(async (manager) => {
+      const startMs = batch[0].nowMs ?? Date.now();
       await manager.query(
         `INSERT INTO rate_limits (key, window_start, count, violations, blocked_until)
          VALUES ($1, $2, 0, 0, 'epoch') ON CONFLICT (key) DO NOTHING`,
-        [key, new Date(nowMs)],
+        [key, new Date(startMs)],
       );
       const rows: RateLimitRow[] = await manager.query(
         'SELECT window_start, count, violations, blocked_until FROM rate_limits WHERE key = $1 FOR UPDATE',
         [key],
       );
-      const before: RateLimitState = {
+      let state: RateLimitState = {
         windowStartMs: rows[0].window_start.getTime(),
         count: rows[0].count,
         violations: rows[0].violations,
         blockedUntilMs: rows[0].blocked_until.getTime(),
       };
-      const decision = consumeRateLimit(before, nowMs, limitPerHour);
-      const after = decision.state;
+      const lockedAtMs = Date.now();
+      const decisions = batch.map((pending) => {
+        const decision = consumeRateLimit(state, pending.nowMs ?? lockedAtMs, pending.limitPerHour);
+        state = decision.state;
+        return decision;
+      });
       await manager.query(
         `UPDATE rate_limits SET window_start = $2, count = $3, violations = $4, blocked_until = $5
          WHERE key = $1`,
-        [key, new Date(after.windowStartMs), after.count, after.violations, new Date(after.blockedUntilMs)],
+        [key, new Date(state.windowStartMs), state.count, state.violations, new Date(state.blockedUntilMs)],
       );
-      return decision;
+      return decisions;
     });
   }
 
