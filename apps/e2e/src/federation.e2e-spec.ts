@@ -24,11 +24,28 @@ const ROUTE_CACHE_MS = 10_000;
 const timers = { ACK_TIMEOUT_MS: '1500', RETRY_DELAY_MS: String(RETRY_DELAY_MS), DELIVERY_ATTEMPTS: '3' };
 
 describe('federated paging between two servers', () => {
-  const a = new TestServer({ serverId: 'server-a', host: '127.0.0.31', env: timers });
+  // server-a reports to a live webhook; server-b's webhook is down for the whole run, which
+  // must cost notifications only, never a page.
+  const webhookEvents: { event: string; message: { message_id: string; status: string } }[] = [];
+  const webhook = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      webhookEvents.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      response.end();
+    });
+  });
+  const a = new TestServer({
+    serverId: 'server-a',
+    host: '127.0.0.31',
+    env: timers,
+    adapterEnv: { PAGER_WEBHOOK_URL: 'http://127.0.0.33:4300/events' },
+  });
   const b = new TestServer({
     serverId: 'server-b',
     host: '127.0.0.32',
     env: { ...timers, BOOTSTRAP_SERVERS: 'http://127.0.0.31:4100/discovery' },
+    adapterEnv: { PAGER_WEBHOOK_URL: 'http://127.0.0.34:4300/nobody-listens' },
   });
   const adapterA = () => a.adapter!.baseUrl;
   const adapterB = () => b.adapter!.baseUrl;
@@ -96,6 +113,7 @@ describe('federated paging between two servers', () => {
   }
 
   beforeAll(async () => {
+    await new Promise<void>((resolve) => webhook.listen(4300, '127.0.0.33', resolve));
     await a.start();
     await b.start();
     await register(adapterA(), 'u-taylor', 'taylor');
@@ -110,6 +128,8 @@ describe('federated paging between two servers', () => {
   afterAll(async () => {
     await a.stop();
     await b.stop();
+    webhook.closeAllConnections();
+    await new Promise((resolve) => webhook.close(resolve));
   });
 
   it('delivers a page by address and puts it in both boxes', async () => {
@@ -125,6 +145,18 @@ describe('federated paging between two servers', () => {
       to: 'alex@server-b',
       status: 'delivered',
     });
+  });
+
+  it('tells the pager tool through the webhook, while the receiver\'s webhook outage blocks nothing', async () => {
+    const id = await send('alex@server-b', 'with a webhook');
+    expect((await settled(id)).status).toBe('delivered');
+    const event = await eventually(
+      async () => webhookEvents.find((e) => e.message.message_id === id),
+      10_000,
+      'the message.delivered event',
+    );
+    expect(event).toMatchObject({ event: 'message.delivered', message: { message_id: id, status: 'delivered' } });
+    expect((await inboxOfAlex()).some((m) => m.message_id === id)).toBe(true);
   });
 
   it('delivers a page addressed by contact name', async () => {
