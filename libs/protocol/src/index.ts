@@ -9,3 +9,4 @@ export * from './lib/version';
 export * from './lib/errors';
 export * from './lib/limits';
 export * from './lib/dtos';
+export * from './lib/ip-class';
