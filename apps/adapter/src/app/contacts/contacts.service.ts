@@ -5,14 +5,16 @@ import { DataSource } from 'typeorm';
 import {
   UUID_RE,
   asciiLower,
+  isValidUserId,
   normalizePagerAddress,
   optionalString,
   requireBody,
   requireString,
 } from '../common/input-rules';
+import { Batcher } from '../common/batcher';
 import type { AdapterConfig } from '../config/adapter-config';
 import { ADAPTER_CONFIG } from '../config/adapter-config.module';
-import { UsersService } from '../users/users.service';
+import { UserRow, UsersService } from '../users/users.service';
 import type { ContactRef } from '../messages/recipient-resolution';
 
 export interface ContactView {
@@ -82,6 +84,46 @@ export class ContactsService {
   /** Names and addresses for resolving `to`, oldest first. */
   async refsOf(userId: string): Promise<ContactRef[]> {
     return (await this.rows(userId)).map((r) => ({ name: r.name, pagerAddress: r.pager_address }));
+  }
+
+  /**
+   * `requireUser` and `refsOf` in one statement (the send path): the user, or 404
+   * not_found, with the names and addresses of its contacts, oldest first.
+   */
+  async userWithRefs(userId: string): Promise<{ user: UserRow; refs: ContactRef[] }> {
+    if (!isValidUserId(userId)) throw new ProtocolError('not_found', 'no such user');
+    const found = await this.senders.submit(userId);
+    if (!found) throw new ProtocolError('not_found', 'no such user');
+    return found;
+  }
+
+  /** Senders looked up at the same time are read by one statement. */
+  private readonly senders = new Batcher<string, { user: UserRow; refs: ContactRef[] } | undefined>(
+    (userIds) => this.usersWithRefs(userIds),
+    { maxBatch: 256, maxRunning: 2 },
+  );
+
+  private async usersWithRefs(userIds: string[]): Promise<({ user: UserRow; refs: ContactRef[] } | undefined)[]> {
+    const rows: (UserRow & { name: string | null; pager_address: string | null })[] = await this.db.query(
+      `SELECT u.user_id, u.username, u.accept_policy, c.name, c.pager_address
+       FROM users u LEFT JOIN contacts c ON c.user_id = u.user_id
+       WHERE u.user_id = ANY($1::text[]) ORDER BY u.user_id, c.created_at, c.id`,
+      [[...new Set(userIds)]],
+    );
+    const byId = new Map<string, { user: UserRow; refs: ContactRef[] }>();
+    for (const r of rows) {
+      let found = byId.get(r.user_id);
+      if (!found) {
+        found = { user: { user_id: r.user_id, username: r.username, accept_policy: r.accept_policy }, refs: [] };
+        byId.set(r.user_id, found);
+      }
+      if (r.name !== null && r.pager_address !== null) found.refs.push({ name: r.name, pagerAddress: r.pager_address });
+    }
+    // Each caller gets its own copy: a caller may not see another's changes to the refs.
+    return userIds.map((id) => {
+      const found = byId.get(id);
+      return found && { user: { ...found.user }, refs: [...found.refs] };
+    });
   }
 
   private rows(userId: string): Promise<ContactRow[]> {

@@ -1,7 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { Batcher } from '../common/batcher';
 import { MESSAGE_VIEW_COLUMNS, MessageRow } from '../messages/message-view';
+
+interface FinalStatus {
+  id: string;
+  claimToken: string;
+  status: 'delivered' | 'rejected' | 'failed';
+  lastError: string | null;
+  deliveredAt: Date | null;
+  signedPayload: string | null;
+}
 
 /** A federated page claimed for one attempt; `claimToken` fences the outcome update. */
 export interface ClaimedPage extends MessageRow {
@@ -17,6 +27,13 @@ export interface ClaimedPage extends MessageRow {
  */
 @Injectable()
 export class DeliveryOutbox {
+  /** Final statuses of attempts that end together are written by one UPDATE. */
+  private readonly finishing = new Batcher<FinalStatus, MessageRow | undefined>((items) => this.finishAll(items), {
+    maxBatch: 256,
+    maxRunning: 2,
+    keyOf: (item) => item.id,
+  });
+
   constructor(@Inject(DataSource) private readonly db: DataSource) {}
 
   async claimDue(limit: number, nowMs: number, leaseMs: number): Promise<ClaimedPage[]> {
@@ -52,15 +69,50 @@ export class DeliveryOutbox {
     nowMs: number,
     signedPayload: string | null,
   ): Promise<boolean> {
-    const rows = await this.update(
-      `UPDATE messages
-       SET status = $3, last_error = $4, delivered_at = $5, next_attempt_at = NULL, claim_token = NULL,
-           signed_payload = COALESCE($6, signed_payload)
-       WHERE id = $1 AND status IN ('queued', 'sending') AND (claim_token = $2 OR $3 = 'delivered')
-       RETURNING id`,
-      [page.id, page.claim_token, status, lastError, status === 'delivered' ? new Date(nowMs) : null, signedPayload],
+    return (await this.finishReturning(page, status, lastError, nowMs, signedPayload)) !== undefined;
+  }
+
+  /** `finish`, answering with the page as it now reads (for the webhook), or undefined if not applied. */
+  async finishReturning(
+    page: ClaimedPage,
+    status: 'delivered' | 'rejected' | 'failed',
+    lastError: string | null,
+    nowMs: number,
+    signedPayload: string | null,
+  ): Promise<MessageRow | undefined> {
+    return this.finishing.submit({
+      id: page.id,
+      claimToken: page.claim_token,
+      status,
+      lastError,
+      deliveredAt: status === 'delivered' ? new Date(nowMs) : null,
+      signedPayload,
+    });
+  }
+
+  private async finishAll(items: FinalStatus[]): Promise<(MessageRow | undefined)[]> {
+    const columns = MESSAGE_VIEW_COLUMNS.split(', ')
+      .map((c) => `m.${c}`)
+      .join(', ');
+    const rows = await this.update<MessageRow>(
+      `UPDATE messages m
+       SET status = v.status, last_error = v.last_error, delivered_at = v.delivered_at, next_attempt_at = NULL,
+           claim_token = NULL, signed_payload = COALESCE(v.signed_payload, m.signed_payload)
+       FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
+         AS v(id, claim_token, status, last_error, delivered_at, signed_payload)
+       WHERE m.id = v.id AND m.status IN ('queued', 'sending') AND (m.claim_token = v.claim_token OR v.status = 'delivered')
+       RETURNING ${columns}`,
+      [
+        items.map((i) => i.id),
+        items.map((i) => i.claimToken),
+        items.map((i) => i.status),
+        items.map((i) => i.lastError),
+        items.map((i) => i.deliveredAt),
+        items.map((i) => i.signedPayload),
+      ],
     );
-    return rows.length > 0;
+    const byId = new Map(rows.map((row) => [String(row.id), row]));
+    return items.map((i) => byId.get(String(i.id)));
   }
 
   async scheduleRetry(page: ClaimedPage, atMs: number, lastError: string, signedPayload: string | null): Promise<boolean> {

@@ -165,11 +165,10 @@ export class DeliveryService {
       await this.outbox.handBack(page, step.atMs, step.lastError);
       return;
     }
-    const applied = await this.outbox.finish(page, step.status, step.lastError, nowMs, signedPayload);
-    if (!applied) return;
+    const row = await this.outbox.finishReturning(page, step.status, step.lastError, nowMs, signedPayload);
+    if (!row) return;
     this.metrics.deliveryOutcomes.inc({ status: step.status });
-    const row = await this.outbox.current(page.id);
-    if (row) this.webhooks.emit(`message.${step.status}`, toMessageView(row));
+    this.webhooks.emit(`message.${step.status}`, toMessageView(row));
   }
 
   private logAttempt(page: ClaimedPage, outcome: AttemptOutcome, step: NextStep, startedMs: number): void {

@@ -97,10 +97,9 @@ export class InboundService {
       throw new ProtocolError('wrong_server', `this is ${this.config.serverId}, not ${to.serverId}`);
     }
     const digest = messageDigest(body as object);
-    const earlier = await this.receipts.find(sender, message.message_id);
-    if (earlier) return this.answer(message.message_id, digest, earlier, sender, true);
-
-    const recipient = await this.users.findByUsername(to.user);
+    // A repeat needs no look-up first: recordOnce's ON CONFLICT finds it and reads back the
+    // first answer, which stands even if the page would now be judged differently.
+    const recipient = await this.users.findByUsername(to.user, undefined, true);
     let reason: RejectReason | null = null;
     let entry: InboxEntry | null = null;
     const fromAddress = `${from.user}@${from.serverId}`;

@@ -3,6 +3,7 @@ import { MAX_CONTENT_CODE_POINTS, MESSAGE_ID_RE, ProtocolError, newMessageId, pa
 import { JsonLogger } from '@pager/server-kit';
 import { DataSource } from 'typeorm';
 import { AdapterMetrics } from '../common/adapter-metrics';
+import { Batcher } from '../common/batcher';
 import { codePointLength, invalid, requireBody } from '../common/input-rules';
 import { encodeContent } from '../common/stored-content';
 import type { AdapterConfig } from '../config/adapter-config';
@@ -27,6 +28,17 @@ export interface SendResult {
   body: { message_id: string; status: 'delivered' | 'queued'; from: string; to: string; created_at: string };
 }
 
+interface QueuedPage {
+  messageId: string;
+  senderUserId: string;
+  from: string;
+  to: string;
+  contentJson: string;
+  priority: number;
+  destination: string;
+  createdAt: Date;
+}
+
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 200;
 
@@ -44,6 +56,15 @@ export class MessagesService {
     @Inject(AdapterMetrics) private readonly metrics: AdapterMetrics,
   ) {}
 
+  /**
+   * Federated pages accepted at the same time are queued by one multi-row INSERT (one
+   * statement, one commit); each request still answers 202 only once its row is committed.
+   */
+  private readonly queueing = new Batcher<QueuedPage, void>((pages) => this.insertQueued(pages), {
+    maxBatch: 256,
+    maxRunning: 2,
+  });
+
   async send(body: unknown): Promise<SendResult> {
     const b = requireBody(body);
     if (typeof b.sender_user_id !== 'string') throw invalid('sender_user_id: must be a string');
@@ -59,16 +80,16 @@ export class MessagesService {
     const priority = b.priority ?? 1;
     if (priority !== 0 && priority !== 1 && priority !== 2) throw invalid('priority: must be 0, 1 or 2');
 
-    const sender = await this.users.requireUser(b.sender_user_id);
+    const { user: sender, refs } = await this.contacts.userWithRefs(b.sender_user_id);
     const from = this.users.addressOf(sender.username);
-    const target = resolveRecipient(b.to, await this.contacts.refsOf(sender.user_id), this.config.serverId);
+    const target = resolveRecipient(b.to, refs, this.config.serverId);
     if (target.kind === 'invalid') throw new ProtocolError('invalid_address', 'to is neither a contact name nor a valid address');
     const messageId = newMessageId();
     const createdAt = new Date();
 
     if (target.kind === 'local') {
       const rows = await this.db.transaction(async (manager) => {
-        const recipient = await this.users.findByUsername(target.username, manager);
+        const recipient = await this.users.findByUsername(target.username, manager, true);
         if (!recipient) throw new ProtocolError('unknown_recipient', `no user ${target.address}`);
         if (refusalReason(await this.users.recipientRules(recipient, manager), from) !== null) {
           throw new ProtocolError('blocked', 'recipient does not accept pages from you');
@@ -89,15 +110,42 @@ export class MessagesService {
       return { status: 201, body: { message_id: messageId, status: 'delivered', from, to: target.address, created_at: view.created_at } };
     }
 
-    await this.db.query(
-      `INSERT INTO messages (message_id, origin_server, sender_user_id, from_address, to_address, content_json, priority,
-         status, destination, attempts, next_attempt_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, 0, $9, $9)`,
-      [messageId, this.config.serverId, sender.user_id, from, target.address, encodeContent(content), priority, target.domain, createdAt],
-    );
+    await this.queueing.submit({
+      messageId,
+      senderUserId: sender.user_id,
+      from,
+      to: target.address,
+      contentJson: encodeContent(content),
+      priority,
+      destination: target.domain,
+      createdAt,
+    });
     this.logger.event('federation.message_queued', { message_id: messageId, from, to: target.address, destination: target.domain });
     this.scheduler.nudge();
     return { status: 202, body: { message_id: messageId, status: 'queued', from, to: target.address, created_at: createdAt.toISOString() } };
+  }
+
+  private async insertQueued(pages: QueuedPage[]): Promise<void[]> {
+    await this.db.query(
+      `INSERT INTO messages (message_id, origin_server, sender_user_id, from_address, to_address, content_json, priority,
+         status, destination, attempts, next_attempt_at, created_at)
+       SELECT v.message_id, $1, v.sender_user_id, v.from_address, v.to_address, v.content_json, v.priority,
+         'queued', v.destination, 0, v.created_at, v.created_at
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::smallint[], $8::text[], $9::timestamptz[])
+         AS v(message_id, sender_user_id, from_address, to_address, content_json, priority, destination, created_at)`,
+      [
+        this.config.serverId,
+        pages.map((p) => p.messageId),
+        pages.map((p) => p.senderUserId),
+        pages.map((p) => p.from),
+        pages.map((p) => p.to),
+        pages.map((p) => p.contentJson),
+        pages.map((p) => p.priority),
+        pages.map((p) => p.destination),
+        pages.map((p) => p.createdAt),
+      ],
+    );
+    return pages.map(() => undefined);
   }
 
   /** Delivery state of a page sent from this server (or, failing that, one received here). */

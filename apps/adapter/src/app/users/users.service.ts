@@ -8,6 +8,7 @@ import {
   normalizeUsername,
   requireBody,
 } from '../common/input-rules';
+import { Batcher } from '../common/batcher';
 import type { AdapterConfig } from '../config/adapter-config';
 import { ADAPTER_CONFIG } from '../config/adapter-config.module';
 import { RecipientRules } from './recipient-acceptance';
@@ -23,7 +24,17 @@ export interface UserRow {
   user_id: string;
   username: string;
   accept_policy: AcceptPolicy;
+  /** Set when the row was read together with its rules (`findByUsername(…, withRules)`). */
+  rules?: RecipientRules;
 }
+
+interface UserRowWithRules extends UserRow {
+  blocked_addresses: string[];
+  contact_addresses: string[] | null;
+}
+
+/** Recipients looked up at the same time (inbound pages) are read by one statement. */
+const MAX_LOOKUP_BATCH = 256;
 
 /** Pager users of this server, their acceptance policy and blocked senders. */
 @Injectable()
@@ -32,6 +43,11 @@ export class UsersService {
     @Inject(DataSource) private readonly db: DataSource,
     @Inject(ADAPTER_CONFIG) private readonly config: AdapterConfig,
   ) {}
+
+  private readonly recipients = new Batcher<string, UserRow | undefined>((names) => this.recipientsNamed(names), {
+    maxBatch: MAX_LOOKUP_BATCH,
+    maxRunning: 2,
+  });
 
   async register(body: unknown): Promise<UserView> {
     const b = requireBody(body);
@@ -57,12 +73,47 @@ export class UsersService {
     return this.view(row.user_id, row.username);
   }
 
-  async findByUsername(username: string, manager: EntityManager = this.db.manager): Promise<UserRow | undefined> {
-    const rows: UserRow[] = await manager.query(
-      'SELECT user_id, username, accept_policy FROM users WHERE username = $1',
-      [username],
+  /**
+   * The user named `username`. With `withRules`, the same statement also reads what
+   * `recipientRules` needs (blocks, and contacts under the contacts policy), so that judging
+   * a page to the user costs one round trip instead of two or three.
+   */
+  async findByUsername(
+    username: string,
+    manager: EntityManager = this.db.manager,
+    withRules = false,
+  ): Promise<UserRow | undefined> {
+    if (!withRules) {
+      const rows: UserRow[] = await manager.query(
+        'SELECT user_id, username, accept_policy FROM users WHERE username = $1',
+        [username],
+      );
+      return rows[0];
+    }
+    if (manager === this.db.manager) return this.recipients.submit(username);
+    return (await this.recipientsNamed([username], manager))[0];
+  }
+
+  private async recipientsNamed(usernames: string[], manager: EntityManager = this.db.manager): Promise<(UserRow | undefined)[]> {
+    const rows: UserRowWithRules[] = await manager.query(
+      `SELECT u.user_id, u.username, u.accept_policy,
+         ARRAY(SELECT b.address FROM user_blocks b WHERE b.user_id = u.user_id) AS blocked_addresses,
+         CASE WHEN u.accept_policy = 'contacts'
+           THEN ARRAY(SELECT c.pager_address FROM contacts c WHERE c.user_id = u.user_id) END AS contact_addresses
+       FROM users u WHERE u.username = ANY($1::text[])`,
+      [[...new Set(usernames)]],
     );
-    return rows[0];
+    const byName = new Map(rows.map((row) => [row.username, row]));
+    return usernames.map((username) => {
+      const row = byName.get(username);
+      if (!row) return undefined;
+      return {
+        user_id: row.user_id,
+        username: row.username,
+        accept_policy: row.accept_policy,
+        rules: this.rulesOf(row.accept_policy, row.blocked_addresses, row.contact_addresses ?? []),
+      };
+    });
   }
 
   /** The user, or 404 not_found (also for ids that could never exist). */
@@ -106,25 +157,30 @@ export class UsersService {
 
   /** What `refusalReason` needs to judge a page to `user`. */
   async recipientRules(user: UserRow, manager: EntityManager = this.db.manager): Promise<RecipientRules> {
+    if (user.rules) return user.rules;
     const blocks: { address: string }[] = await manager.query(
       'SELECT address FROM user_blocks WHERE user_id = $1',
       [user.user_id],
     );
-    let contactAddresses: string[] = [];
+    let contacts: { pager_address: string }[] = [];
     if (user.accept_policy === 'contacts') {
-      const contacts: { pager_address: string }[] = await manager.query(
-        'SELECT pager_address FROM contacts WHERE user_id = $1',
-        [user.user_id],
-      );
-      contactAddresses = contacts
-        .map((c) => normalizePagerAddress(c.pager_address, this.config.serverId))
-        .filter((a): a is string => a !== null);
+      contacts = await manager.query('SELECT pager_address FROM contacts WHERE user_id = $1', [user.user_id]);
     }
-    return {
-      acceptPolicy: user.accept_policy,
-      blockedAddresses: blocks.map((b) => b.address),
-      contactAddresses,
-    };
+    return this.rulesOf(
+      user.accept_policy,
+      blocks.map((b) => b.address),
+      contacts.map((c) => c.pager_address),
+    );
+  }
+
+  private rulesOf(acceptPolicy: AcceptPolicy, blockedAddresses: string[], contactPagerAddresses: string[]): RecipientRules {
+    const contactAddresses =
+      acceptPolicy === 'contacts'
+        ? contactPagerAddresses
+            .map((a) => normalizePagerAddress(a, this.config.serverId))
+            .filter((a): a is string => a !== null)
+        : [];
+    return { acceptPolicy, blockedAddresses, contactAddresses };
   }
 
   addressOf(username: string): string {

@@ -17,7 +17,7 @@ interface PendingDecision {
 
 /**
  * Rate-limit state in PostgreSQL, so that the limit holds across replicas: decisions run
- * the pure `consumeRateLimit` on the row locked with `SELECT … FOR UPDATE`.
+ * the pure `consumeRateLimit` on the row locked by an upsert (`INSERT … ON CONFLICT DO UPDATE`).
  *
  * All traffic of one busy sender hits one row, so row-at-a-time transactions would
  * serialise on its lock (≈100 decisions/s). Instead, the decisions that arrive for a key
@@ -62,14 +62,14 @@ export class RateLimitStore {
   private decide(key: string, batch: PendingDecision[]): Promise<RateLimitDecision[]> {
     return this.dataSource.transaction(async (manager) => {
       const startMs = batch[0].nowMs ?? Date.now();
-      await manager.query(
-        `INSERT INTO rate_limits (key, window_start, count, violations, blocked_until)
-         VALUES ($1, $2, 0, 0, 'epoch') ON CONFLICT (key) DO NOTHING`,
-        [key, new Date(startMs)],
-      );
+      // Creates the row if need be and locks it either way (the no-op DO UPDATE takes the
+      // row lock, as SELECT … FOR UPDATE would), answering its current state: one round trip.
       const rows: RateLimitRow[] = await manager.query(
-        'SELECT window_start, count, violations, blocked_until FROM rate_limits WHERE key = $1 FOR UPDATE',
-        [key],
+        `INSERT INTO rate_limits (key, window_start, count, violations, blocked_until)
+         VALUES ($1, $2, 0, 0, 'epoch')
+         ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key
+         RETURNING window_start, count, violations, blocked_until`,
+        [key, new Date(startMs)],
       );
       let state: RateLimitState = {
         windowStartMs: rows[0].window_start.getTime(),
