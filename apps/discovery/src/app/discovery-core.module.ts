@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { RateLimitStore, createHttpClient } from '@pager/server-kit';
-import { MAX_GOSSIP_BODY_BYTES } from '@pager/protocol';
+import { MAX_GOSSIP_BODY_BYTES, isPermittedAddress } from '@pager/protocol';
 import { DataSource } from 'typeorm';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from './config/discovery-config';
 import { DiscoveryMetrics } from './metrics/discovery-metrics';
@@ -24,7 +24,11 @@ export class DiscoveryCoreModule {
       { provide: HOST_RESOLVER, useValue: options.hostResolver ?? systemHostResolver },
       {
         provide: PEER_HTTP,
-        useValue: createHttpClient({ timeoutMs: 10_000, maxBodyBytes: MAX_GOSSIP_BODY_BYTES }),
+        useValue: createHttpClient({
+          timeoutMs: 10_000,
+          maxBodyBytes: MAX_GOSSIP_BODY_BYTES,
+          permitAddress: (ip) => isPermittedAddress(ip, options.config.allowPrivateEndpoints),
+        }),
       },
       {
         provide: RateLimitStore,

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Message, PROTOCOL_VERSION, formatProtocolTimestamp } from '@pager/protocol';
+import { Message, PROTOCOL_VERSION, formatProtocolTimestamp, isPermittedAddress } from '@pager/protocol';
 import { JsonLogger, ServerKey, createHttpClient } from '@pager/server-kit';
 import type { AxiosInstance } from 'axios';
 import { AdapterMetrics } from '../common/adapter-metrics';
@@ -39,7 +39,12 @@ export class DeliveryService {
     @Inject(AdapterMetrics) private readonly metrics: AdapterMetrics,
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
   ) {
-    this.http = createHttpClient({ timeoutMs: config.ackTimeoutMs, maxBodyBytes: MAX_ACK_BYTES });
+    // Destinations come from announcements the daemon checked; re-check at connect time.
+    this.http = createHttpClient({
+      timeoutMs: config.ackTimeoutMs,
+      maxBodyBytes: MAX_ACK_BYTES,
+      permitAddress: (ip) => isPermittedAddress(ip, config.allowPrivateEndpoints),
+    });
   }
 
   /** Called each time an attempt ends, so that a full pipeline refills at once, not at the next tick. */
