@@ -1,3 +1,4 @@
+import { seededRng } from './seeded-rng';
 /**
  * A whole network in one process: 1,000 servers gossiping with the real core functions, in
  * synchronous rounds (each server starts one exchange per round, as the 30 s schedule does),
@@ -25,17 +26,6 @@ const ROUND_BOUND = 20;
 /** A tenth of the servers re-sign their announcement during this round. */
 const REFRESH_ROUND = 3;
 const T0 = Date.parse('2025-10-15T10:00:00Z');
-
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface SimServer {
   id: string;
@@ -104,7 +94,7 @@ function shuffled<T>(items: readonly T[], rng: Rng): T[] {
 }
 
 describe('gossip among 1,000 simulated servers', () => {
-  const rng = mulberry32(20251015);
+  const rng = seededRng(20251015);
   const ids = Array.from({ length: SERVERS }, (_, i) => `s${i}.sim.example`);
   const bootstrap = ids[0];
   const latest = new Map(ids.map((id, i) => [id, announce(id, T0 + i * 1000)]));

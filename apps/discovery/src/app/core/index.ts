@@ -5,3 +5,4 @@ export * from './neighbour-selection';
 export * from './query-flooding';
 export * from './endpoint-policy';
 export * from './reputation';
+export * from './seeded-rng';

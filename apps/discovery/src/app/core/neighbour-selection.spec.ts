@@ -1,22 +1,10 @@
+import { seededRng } from './seeded-rng';
 import {
   chooseNeighbours,
   NeighbourInput,
   nextGossipDelayMs,
   pickGossipPartner,
-  Rng,
 } from './neighbour-selection';
-
-/** A deterministic generator for the tests: mulberry32. */
-function seeded(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const servers = (n: number, prefix = 's'): string[] =>
   Array.from({ length: n }, (_, i) => `${prefix}${i}.example`);
@@ -27,7 +15,7 @@ function choose(overrides: Partial<NeighbourInput>): string[] {
     candidates: [],
     unresponsive: [],
     target: 8,
-    rng: seeded(1),
+    rng: seededRng(1),
     ...overrides,
   });
 }
@@ -110,7 +98,9 @@ describe('chooseNeighbours', () => {
 
   it('gives the same neighbours for the same seed', () => {
     const input = { current: servers(8), candidates: servers(50) };
-    expect(choose({ ...input, rng: seeded(7) })).toEqual(choose({ ...input, rng: seeded(7) }));
+    expect(choose({ ...input, rng: seededRng(7) })).toEqual(
+      choose({ ...input, rng: seededRng(7) }),
+    );
   });
 
   it('tolerates an rng that returns 1', () => {
@@ -121,7 +111,7 @@ describe('chooseNeighbours', () => {
 
   it('moves every server away from a bootstrap server everyone started with', () => {
     // 30 servers all start with the bootstrap as their only neighbour, then learn each other.
-    const rng = seeded(3);
+    const rng = seededRng(3);
     const all = servers(30);
     const bootstrap = 's0.example';
     let stillWithBootstrap = 0;
@@ -140,7 +130,7 @@ describe('chooseNeighbours', () => {
 
 describe('pickGossipPartner', () => {
   it('returns null when there are no neighbours', () => {
-    expect(pickGossipPartner([], seeded(1))).toBeNull();
+    expect(pickGossipPartner([], seededRng(1))).toBeNull();
   });
 
   it('picks the neighbour at the position the rng points to', () => {
@@ -152,7 +142,7 @@ describe('pickGossipPartner', () => {
   });
 
   it('picks every neighbour sometimes', () => {
-    const rng = seeded(9);
+    const rng = seededRng(9);
     const picked = new Set(Array.from({ length: 200 }, () => pickGossipPartner(servers(8), rng)));
     expect(picked.size).toBe(8);
   });
