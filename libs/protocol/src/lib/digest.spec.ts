@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { DIGEST_BUCKETS, computeBucketHashes, computeDigestHash, differingBuckets } from './digest';
+import {
+  DIGEST_BUCKETS,
+  bucketHash,
+  bucketOf,
+  computeBucketHashes,
+  computeDigestHash,
+  differingBuckets,
+} from './digest';
 
 const EMPTY_SHA256 = createHash('sha256').update('').digest('hex');
 
@@ -32,5 +39,20 @@ describe('digest', () => {
 
   it('counts every bucket as differing against a malformed (short) list', () => {
     expect(differingBuckets(computeBucketHashes([]), [])).toHaveLength(DIGEST_BUCKETS);
+  });
+
+  it('gives the same bucket from memory as the first time, and agrees with SHA-256 by hand', () => {
+    for (const id of ['mirah.example.com', 'a', 'b.example', 'ümlaut.example']) {
+      const expected = createHash('sha256').update(id, 'utf8').digest()[0] % DIGEST_BUCKETS;
+      expect(bucketOf(id)).toBe(expected);
+      expect(bucketOf(id)).toBe(expected);
+    }
+  });
+
+  it('hashes one bucket independently of the order of its entries', () => {
+    const a = { server_id: 'a.example', timestamp: '2025-10-15T10:00:00Z' };
+    const b = { server_id: 'b.example', timestamp: '2025-10-15T11:00:00Z' };
+    expect(bucketHash([a, b])).toBe(bucketHash([b, a]));
+    expect(bucketHash([])).toBe(EMPTY_SHA256);
   });
 });

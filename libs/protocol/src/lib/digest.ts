@@ -1,14 +1,38 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const DIGEST_BUCKETS = 64;
 
-function sha256(data: string | Buffer): Buffer {
-  return createHash('sha256').update(data).digest();
+/** Lowercase hex SHA-256 of a UTF-8 string; one-shot `hash()` is half the cost of createHash here. */
+function sha256Hex(data: string): string {
+  return hash('sha256', data, 'hex');
 }
+
+/**
+ * How many server_id → bucket results `bucketOf` remembers. A daemon (or a simulator of
+ * thousands of them) looks up every entry of its table several times per exchange; remote
+ * digests can name ids we never hold, so the memo is bounded: when full it starts over.
+ */
+const BUCKET_MEMO_LIMIT = 200_000;
+const bucketMemo = new Map<string, number>();
 
 /** Bucket of a server id: first byte of SHA-256(server_id, UTF-8) mod 64. */
 export function bucketOf(serverId: string): number {
-  return sha256(Buffer.from(serverId, 'utf8'))[0] % DIGEST_BUCKETS;
+  let bucket = bucketMemo.get(serverId);
+  if (bucket === undefined) {
+    if (bucketMemo.size >= BUCKET_MEMO_LIMIT) bucketMemo.clear();
+    bucket = parseInt(sha256Hex(serverId).slice(0, 2), 16) % DIGEST_BUCKETS;
+    bucketMemo.set(serverId, bucket);
+  }
+  return bucket;
+}
+
+/** The hash of one bucket: SHA-256 of its `server_id \t timestamp \n` lines sorted by server id. */
+export function bucketHash(entries: { server_id: string; timestamp: string }[]): string {
+  // Code-unit order, like every other sort in the protocol (never locale order).
+  const sorted = [...entries].sort((a, b) =>
+    a.server_id < b.server_id ? -1 : a.server_id > b.server_id ? 1 : 0,
+  );
+  return sha256Hex(sorted.map((e) => `${e.server_id}\t${e.timestamp}\n`).join(''));
 }
 
 /**
@@ -24,17 +48,12 @@ export function computeBucketHashes(
     () => [],
   );
   for (const entry of entries) buckets[bucketOf(entry.server_id)].push(entry);
-  return buckets.map((bucket) => {
-    // Code-unit order, like every other sort in the protocol (never locale order).
-    bucket.sort((a, b) => (a.server_id < b.server_id ? -1 : a.server_id > b.server_id ? 1 : 0));
-    const lines = bucket.map((e) => `${e.server_id}\t${e.timestamp}\n`).join('');
-    return sha256(Buffer.from(lines, 'utf8')).toString('hex');
-  });
+  return buckets.map(bucketHash);
 }
 
 /** SHA-256 of the 64 lowercase hex bucket hashes concatenated in bucket order. */
 export function computeDigestHash(bucketHashes: string[]): string {
-  return sha256(Buffer.from(bucketHashes.join(''), 'utf8')).toString('hex');
+  return sha256Hex(bucketHashes.join(''));
 }
 
 /** Indices of the buckets whose hashes differ (a missing hash counts as different). */

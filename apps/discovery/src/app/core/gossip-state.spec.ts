@@ -6,7 +6,6 @@ import {
   MAX_ANNOUNCEMENTS_PER_ENVELOPE,
 } from '@pager/protocol';
 import {
-  bucketOfServer,
   buildDigest,
   buildTableDigest,
   digestForBuckets,
@@ -138,15 +137,6 @@ describe('updateTableDigest', () => {
     const copy = structuredClone(previous);
     updateTableDigest(tableOf(), previous, ['a.example']);
     expect(previous).toEqual(copy);
-  });
-});
-
-describe('bucketOfServer', () => {
-  it('gives the bucket bucketOf gives, the first time and from memory', () => {
-    for (const id of ['mirah.example.com', 'a', 'b.example']) {
-      expect(bucketOfServer(id)).toBe(bucketOf(id));
-      expect(bucketOfServer(id)).toBe(bucketOf(id));
-    }
   });
 });
 

@@ -6,11 +6,12 @@
  * and passes in the table it may share: blocked servers' entries are neither hashed nor
  * passed on, so they must not be in the `table` given to these functions.
  */
-import { hash } from 'node:crypto';
 import {
   DIGEST_BUCKETS,
   MAX_ANNOUNCEMENTS_PER_ENVELOPE,
+  bucketHash,
   bucketOf,
+  computeBucketHashes,
   computeDigestHash,
   differingBuckets,
   isValidServerId,
@@ -55,74 +56,32 @@ export const MAX_WANT_PER_PUSH = 10_000;
 
 type DigestLine = { server_id: string; timestamp: string };
 
-/**
- * How many server_id → bucket results `bucketOfServer` remembers. A bucket costs one SHA-256
- * (about 2 µs); a daemon looks up every entry of its table several times per exchange, so
- * without the memo 10,000 peers cost 20 ms each time. Remote digests can name ids we never
- * hold, so the memo is bounded: when full it starts over.
- */
-const BUCKET_MEMO_LIMIT = 200_000;
-const bucketMemo = new Map<string, number>();
-
-/** `bucketOf` from @pager/protocol, remembered. */
-export function bucketOfServer(serverId: string): number {
-  let bucket = bucketMemo.get(serverId);
-  if (bucket === undefined) {
-    if (bucketMemo.size >= BUCKET_MEMO_LIMIT) bucketMemo.clear();
-    bucket = bucketOf(serverId);
-    bucketMemo.set(serverId, bucket);
-  }
-  return bucket;
-}
-
-/** One line of a bucket: `server_id \t timestamp \n`, the timestamp exactly as signed. */
-function lineOf(serverId: string, timestamp: string): string {
-  return `${serverId}\t${timestamp}\n`;
-}
-
-/**
- * One bucket's hash: SHA-256 of its lines in server_id order. Sorting the lines themselves
- * (natively, in UTF-16 code units as the protocol sorts) gives server_id order as long as the
- * ids are distinct and contain no character at or below the tab that ends them, so that an
- * id sorts before any longer id it prefixes; valid server ids ([a-z0-9.-]) always qualify.
- */
-function hashBucket(lines: string[]): string {
-  // One-shot hash(): half the cost of createHash() for inputs this small (Node >= 20.12).
-  return hash('sha256', lines.sort().join(''), 'hex');
-}
-
 /** Membership in a set of buckets; skips the lookups when every bucket is in it. */
 function inBuckets(buckets: Iterable<number>): (serverId: string) => boolean {
   const set = new Set(buckets);
   if (set.size >= DIGEST_BUCKETS) return () => true;
-  return (serverId) => set.has(bucketOfServer(serverId));
+  return (serverId) => set.has(bucketOf(serverId));
 }
 
 function digestOfBuckets(bucketHashes: string[]): Digest {
   return { bucketHashes, digestHash: computeDigestHash(bucketHashes) };
 }
 
-/**
- * The digest of a set of entries with distinct server_ids, the server's own announcement
- * included.
- *
- * Same result as `computeBucketHashes` of @pager/protocol (the spec checks it on random
- * tables), but grouping through the memoised `bucketOfServer`: the lib hashes every
- * server_id again on each call, which made a 1,000-server simulation take minutes. Should
- * the lib memoise `bucketOf` itself, this can go back to calling it.
- */
+/** The digest of a set of entries with distinct server_ids, the server's own announcement included. */
 export function buildDigest(entries: Iterable<DigestLine>): Digest {
-  const buckets: string[][] = Array.from({ length: DIGEST_BUCKETS }, () => []);
-  for (const e of entries)
-    buckets[bucketOfServer(e.server_id)].push(lineOf(e.server_id, e.timestamp));
-  return digestOfBuckets(buckets.map(hashBucket));
+  return digestOfBuckets(computeBucketHashes(entries));
+}
+
+function tableLines(table: PeerTable): Iterable<DigestLine> {
+  return [...table.values()].map((entry) => ({
+    server_id: entry.serverId,
+    timestamp: entry.timestamp,
+  }));
 }
 
 /** `buildDigest` over a peer table. */
 export function buildTableDigest(table: PeerTable): Digest {
-  const buckets: string[][] = Array.from({ length: DIGEST_BUCKETS }, () => []);
-  for (const [id, entry] of table) buckets[bucketOfServer(id)].push(lineOf(id, entry.timestamp));
-  return digestOfBuckets(buckets.map(hashBucket));
+  return buildDigest(tableLines(table));
 }
 
 /**
@@ -135,14 +94,12 @@ export function updateTableDigest(
   previous: Digest,
   changedServerIds: Iterable<string>,
 ): Digest {
-  const changed = new Map<number, string[]>();
-  for (const id of changedServerIds) changed.set(bucketOfServer(id), []);
+  const changed = new Map<number, DigestLine[]>();
+  for (const id of changedServerIds) changed.set(bucketOf(id), []);
   if (changed.size === 0) return previous;
-  for (const [id, entry] of table) {
-    changed.get(bucketOfServer(id))?.push(lineOf(id, entry.timestamp));
-  }
+  for (const line of tableLines(table)) changed.get(bucketOf(line.server_id))?.push(line);
   const bucketHashes = [...previous.bucketHashes];
-  for (const [bucket, lines] of changed) bucketHashes[bucket] = hashBucket(lines);
+  for (const [bucket, lines] of changed) bucketHashes[bucket] = bucketHash(lines);
   return digestOfBuckets(bucketHashes);
 }
 
