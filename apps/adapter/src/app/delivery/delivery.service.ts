@@ -1,5 +1,11 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import { Message, PROTOCOL_VERSION, formatProtocolTimestamp, isPermittedAddress } from '@pager/protocol';
+import {
+  Message,
+  PROTOCOL_VERSION,
+  formatProtocolTimestamp,
+  isPermittedAddress,
+} from '@pager/protocol';
 import { JsonLogger, ServerKey, createHttpClient } from '@pager/server-kit';
 import type { AxiosInstance } from 'axios';
 import { AdapterMetrics } from '../common/adapter-metrics';
@@ -58,12 +64,20 @@ export class DeliveryService {
 
   /** Claims what is due (up to the free capacity) and starts the attempts; does not wait for them. */
   async startDueAttempts(nowMs = Date.now()): Promise<number> {
-    const pages = await this.outbox.claimDue(MAX_IN_FLIGHT - this.inFlight.size, nowMs, this.leaseMs);
+    const pages = await this.outbox.claimDue(
+      MAX_IN_FLIGHT - this.inFlight.size,
+      nowMs,
+      this.leaseMs,
+    );
     for (const page of pages) {
       const abort = new AbortController();
       const done = this.attempt(page, abort.signal)
         .catch((err: Error) =>
-          this.logger.event('federation.delivery_error', { message_id: page.message_id, error: err.message }, 'error'),
+          this.logger.event(
+            'federation.delivery_error',
+            { message_id: page.message_id, error: err.message },
+            'error',
+          ),
         )
         .finally(() => {
           this.inFlight.delete(page.id);
@@ -77,24 +91,30 @@ export class DeliveryService {
   /** For shutdown: waits up to `graceMs`, then aborts what is left and hands those claims back. */
   async drain(graceMs: number): Promise<void> {
     const all = () => Promise.all([...this.inFlight.values()].map((f) => f.done));
-    await Promise.race([all(), delay(graceMs)]);
+    await Promise.race([all(), sleepFor(graceMs, undefined, { ref: false })]);
     for (const flight of this.inFlight.values()) flight.abort.abort();
-    await Promise.race([all(), delay(2_000)]);
+    await Promise.race([all(), sleepFor(2_000, undefined, { ref: false })]);
   }
 
   private async attempt(page: ClaimedPage, signal: AbortSignal): Promise<void> {
     const nowMs = Date.now();
     if (page.attempts > this.config.deliveryAttempts) {
       // The previous claim's worker died during the last allowed attempt.
-      await this.apply(page, { action: 'finish', status: 'failed', lastError: page.last_error ?? 'attempt_interrupted' }, null);
+      await this.apply(
+        page,
+        { action: 'finish', status: 'failed', lastError: page.last_error ?? 'attempt_interrupted' },
+        null,
+      );
       return;
     }
     const lookup = await this.discovery.resolveRoute(page.destination);
     let outcome: AttemptOutcome;
     let signed: Message | null = null;
-    if (lookup.kind === 'unavailable') outcome = { kind: 'daemon_unavailable', error: lookup.error };
+    if (lookup.kind === 'unavailable')
+      outcome = { kind: 'daemon_unavailable', error: lookup.error };
     else if (lookup.kind === 'blocked') outcome = { kind: 'destination_blocked' };
-    else if (lookup.kind === 'not_found') outcome = { kind: 'transient', error: 'domain_not_found' };
+    else if (lookup.kind === 'not_found')
+      outcome = { kind: 'transient', error: 'domain_not_found' };
     else {
       signed = await this.sign(page);
       outcome = await this.send(page, signed, lookup.route, signal);
@@ -125,7 +145,12 @@ export class DeliveryService {
     return this.serverKey.sign(message) as Promise<Message>;
   }
 
-  private async send(page: ClaimedPage, signed: Message, route: Route, signal: AbortSignal): Promise<AttemptOutcome> {
+  private async send(
+    page: ClaimedPage,
+    signed: Message,
+    route: Route,
+    signal: AbortSignal,
+  ): Promise<AttemptOutcome> {
     const url = `${route.federationUrl.replace(/\/+$/, '')}/messages`;
     this.logger.event('federation.message_sent', {
       message_id: page.message_id,
@@ -138,7 +163,13 @@ export class DeliveryService {
       res = await this.http.post(url, signed, { signal });
     } catch (err) {
       const e = err as { code?: string; message: string };
-      return { kind: 'transient', error: e.code === 'ETIMEDOUT' || e.code === 'ECONNABORTED' ? 'ack_timeout' : `connection_failed: ${e.message}` };
+      return {
+        kind: 'transient',
+        error:
+          e.code === 'ETIMEDOUT' || e.code === 'ECONNABORTED'
+            ? 'ack_timeout'
+            : `connection_failed: ${e.message}`,
+      };
     }
     const retryAfterSeconds = parseRetryAfter(res.headers['retry-after'], Date.now());
     if (res.status >= 200 && res.status < 300) {
@@ -155,12 +186,17 @@ export class DeliveryService {
         : { kind: 'rejected', reason: verified.ack.reason ?? 'rejected' };
     }
     const code = errorCodeOf(res.data) ?? `http_${res.status}`;
-    if (res.status === 429 || res.status >= 500) return { kind: 'transient', error: code, retryAfterSeconds };
+    if (res.status === 429 || res.status >= 500)
+      return { kind: 'transient', error: code, retryAfterSeconds };
     if (res.status >= 400) return { kind: 'refused', error: code };
     return { kind: 'transient', error: `http_${res.status}` };
   }
 
-  private async apply(page: ClaimedPage, step: NextStep, signedPayload: string | null): Promise<void> {
+  private async apply(
+    page: ClaimedPage,
+    step: NextStep,
+    signedPayload: string | null,
+  ): Promise<void> {
     const nowMs = Date.now();
     if (step.action === 'retry') {
       await this.outbox.scheduleRetry(page, step.atMs, step.lastError, signedPayload);
@@ -170,13 +206,24 @@ export class DeliveryService {
       await this.outbox.handBack(page, step.atMs, step.lastError);
       return;
     }
-    const row = await this.outbox.finishReturning(page, step.status, step.lastError, nowMs, signedPayload);
+    const row = await this.outbox.finishReturning(
+      page,
+      step.status,
+      step.lastError,
+      nowMs,
+      signedPayload,
+    );
     if (!row) return;
     this.metrics.deliveryOutcomes.inc({ status: step.status });
     this.webhooks.emit(`message.${step.status}`, toMessageView(row));
   }
 
-  private logAttempt(page: ClaimedPage, outcome: AttemptOutcome, step: NextStep, startedMs: number): void {
+  private logAttempt(
+    page: ClaimedPage,
+    outcome: AttemptOutcome,
+    step: NextStep,
+    startedMs: number,
+  ): void {
     const fields = {
       message_id: page.message_id,
       destination: page.destination,
@@ -185,10 +232,23 @@ export class DeliveryService {
     };
     if (step.action === 'postpone') {
       this.metrics.deliveryAttempts.inc({ result: 'postponed' });
-      this.logger.event('federation.delivery_retry', { ...fields, error: step.lastError, attempt_spent: false, retry_at: new Date(step.atMs).toISOString() }, 'warn');
+      this.logger.event(
+        'federation.delivery_retry',
+        {
+          ...fields,
+          error: step.lastError,
+          attempt_spent: false,
+          retry_at: new Date(step.atMs).toISOString(),
+        },
+        'warn',
+      );
     } else if (step.action === 'retry') {
       this.metrics.deliveryAttempts.inc({ result: 'retry' });
-      this.logger.event('federation.delivery_retry', { ...fields, error: step.lastError, retry_at: new Date(step.atMs).toISOString() }, 'warn');
+      this.logger.event(
+        'federation.delivery_retry',
+        { ...fields, error: step.lastError, retry_at: new Date(step.atMs).toISOString() },
+        'warn',
+      );
     } else if (step.status === 'delivered') {
       this.metrics.deliveryAttempts.inc({ result: 'delivered' });
     } else if (step.status === 'rejected') {
@@ -196,7 +256,11 @@ export class DeliveryService {
       this.logger.event('federation.message_rejected', { ...fields, reason: step.lastError });
     } else {
       this.metrics.deliveryAttempts.inc({ result: 'failed' });
-      this.logger.event('federation.delivery_failed', { ...fields, error: step.lastError, outcome: outcome.kind }, 'warn');
+      this.logger.event(
+        'federation.delivery_failed',
+        { ...fields, error: step.lastError, outcome: outcome.kind },
+        'warn',
+      );
     }
   }
 }
@@ -205,8 +269,4 @@ function errorCodeOf(data: unknown): string | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
   const code = (data as { error?: unknown }).error;
   return typeof code === 'string' && /^[a-z_]{1,64}$/.test(code) ? code : undefined;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { JsonLogger, createHttpClient } from '@pager/server-kit';
 import type { AxiosInstance } from 'axios';
@@ -5,7 +6,11 @@ import { AdapterMetrics } from '../common/adapter-metrics';
 import type { AdapterConfig } from '../config/adapter-config';
 import { ADAPTER_CONFIG } from '../config/adapter-config.module';
 
-export type WebhookEvent = 'message.received' | 'message.delivered' | 'message.failed' | 'message.rejected';
+export type WebhookEvent =
+  | 'message.received'
+  | 'message.delivered'
+  | 'message.failed'
+  | 'message.rejected';
 
 const WEBHOOK_TIMEOUT_MS = 5_000;
 const WEBHOOK_ATTEMPTS = 4;
@@ -27,7 +32,9 @@ export class WebhooksService implements OnApplicationShutdown {
     @Inject(AdapterMetrics) private readonly metrics: AdapterMetrics,
   ) {
     this.url = config.pagerWebhookUrl;
-    this.http = this.url ? createHttpClient({ timeoutMs: WEBHOOK_TIMEOUT_MS, maxBodyBytes: 64 * 1024 }) : undefined;
+    this.http = this.url
+      ? createHttpClient({ timeoutMs: WEBHOOK_TIMEOUT_MS, maxBodyBytes: 64 * 1024 })
+      : undefined;
   }
 
   emit(event: WebhookEvent, message: object): void {
@@ -54,15 +61,15 @@ export class WebhooksService implements OnApplicationShutdown {
       }
       if (attempt === WEBHOOK_ATTEMPTS || this.stopped) {
         this.metrics.webhookPosts.inc({ result: 'failed' });
-        this.logger.event('webhook.failed', { event: (body as { event: string }).event, error, attempts: attempt }, 'warn');
+        this.logger.event(
+          'webhook.failed',
+          { event: (body as { event: string }).event, error, attempts: attempt },
+          'warn',
+        );
         return;
       }
       this.metrics.webhookPosts.inc({ result: 'retry' });
-      await sleep(WEBHOOK_FIRST_BACKOFF_MS * 2 ** (attempt - 1));
+      await sleepFor(WEBHOOK_FIRST_BACKOFF_MS * 2 ** (attempt - 1), undefined, { ref: false });
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
