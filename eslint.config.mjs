@@ -17,14 +17,26 @@ export default [
           banTransitiveDependencies: false,
           depConstraints: [
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:discovery', onlyDependOnLibsWithTags: ['scope:discovery', 'scope:shared'] },
-            { sourceTag: 'scope:adapter', onlyDependOnLibsWithTags: ['scope:adapter', 'scope:shared'] },
-            { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'] },
+            {
+              sourceTag: 'scope:discovery',
+              onlyDependOnLibsWithTags: ['scope:discovery', 'scope:shared'],
+            },
+            {
+              sourceTag: 'scope:adapter',
+              onlyDependOnLibsWithTags: ['scope:adapter', 'scope:shared'],
+            },
+            {
+              sourceTag: 'scope:testing',
+              onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'],
+            },
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'] },
           ],
         },
       ],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
@@ -41,9 +53,18 @@ export default [
           allow: [],
           depConstraints: [
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:discovery', onlyDependOnLibsWithTags: ['scope:discovery', 'scope:shared', 'scope:testing'] },
-            { sourceTag: 'scope:adapter', onlyDependOnLibsWithTags: ['scope:adapter', 'scope:shared', 'scope:testing'] },
-            { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'] },
+            {
+              sourceTag: 'scope:discovery',
+              onlyDependOnLibsWithTags: ['scope:discovery', 'scope:shared', 'scope:testing'],
+            },
+            {
+              sourceTag: 'scope:adapter',
+              onlyDependOnLibsWithTags: ['scope:adapter', 'scope:shared', 'scope:testing'],
+            },
+            {
+              sourceTag: 'scope:testing',
+              onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'],
+            },
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'] },
           ],
         },

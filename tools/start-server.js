@@ -26,7 +26,10 @@ function start(app) {
 }
 
 async function waitReady(port, child) {
-  const host = process.env.BIND_ADDRESS && process.env.BIND_ADDRESS !== '0.0.0.0' ? process.env.BIND_ADDRESS : '127.0.0.1';
+  const host =
+    process.env.BIND_ADDRESS && process.env.BIND_ADDRESS !== '0.0.0.0'
+      ? process.env.BIND_ADDRESS
+      : '127.0.0.1';
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline && child.exitCode === null) {
     try {

@@ -32,7 +32,11 @@ function request(base, method, route, body) {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const req = http.request(
       base + route,
-      { method, agent, headers: data ? { 'content-type': 'application/json', 'content-length': data.length } : {} },
+      {
+        method,
+        agent,
+        headers: data ? { 'content-type': 'application/json', 'content-length': data.length } : {},
+      },
       (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
@@ -51,10 +55,14 @@ function startService(app, env, dir) {
   const log = fs.openSync(path.join(dir, `${app}.log`), 'a');
   // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the services.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/apps', app, 'main.js')], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', log, log],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, path.join(root, 'dist/apps', app, 'main.js')],
+    {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', log, log],
+    },
+  );
   children.push(child);
   return child;
 }
@@ -99,7 +107,9 @@ async function startServer(id, host, extra) {
 /** RSA-2048 PKCS#1 v1.5 SHA-256 signatures per second, sync and on the thread pool. */
 async function measureSignRate(ms = 2000) {
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const data = Buffer.from(JSON.stringify({ content: 'x'.repeat(200), message_id: 'MSG-' + 'A'.repeat(32) }));
+  const data = Buffer.from(
+    JSON.stringify({ content: 'x'.repeat(200), message_id: 'MSG-' + 'A'.repeat(32) }),
+  );
   let syncCount = 0;
   const syncStart = process.hrtime.bigint();
   while (Number(process.hrtime.bigint() - syncStart) / 1e6 < ms) {
@@ -129,12 +139,22 @@ function percentile(sorted, p) {
 }
 
 async function main() {
-  console.log(`bench/delivery: ${PAGES} pages, concurrency ${CONCURRENCY}, ${USERS} users per server, ${os.cpus().length} cores`);
+  console.log(
+    `bench/delivery: ${PAGES} pages, concurrency ${CONCURRENCY}, ${USERS} users per server, ${os.cpus().length} cores`,
+  );
   const a = await startServer('bench-a', '127.0.0.51', {});
-  const b = await startServer('bench-b', '127.0.0.52', { BOOTSTRAP_SERVERS: 'http://127.0.0.51:4100/discovery' });
+  const b = await startServer('bench-b', '127.0.0.52', {
+    BOOTSTRAP_SERVERS: 'http://127.0.0.51:4100/discovery',
+  });
   for (let i = 0; i < USERS; i++) {
-    await request(a.adapter, 'POST', '/api/v1/users', { user_id: `sender-${i}`, username: `sender_${i}` });
-    await request(b.adapter, 'POST', '/api/v1/users', { user_id: `recipient-${i}`, username: `recipient_${i}` });
+    await request(a.adapter, 'POST', '/api/v1/users', {
+      user_id: `sender-${i}`,
+      username: `sender_${i}`,
+    });
+    await request(b.adapter, 'POST', '/api/v1/users', {
+      user_id: `recipient-${i}`,
+      username: `recipient_${i}`,
+    });
   }
   const routeDeadline = Date.now() + 30_000;
   while ((await request(a.discovery, 'POST', '/api/v1/route/bench-b')).status !== 200) {
@@ -144,9 +164,14 @@ async function main() {
 
   // Warm-up: a few pages so that connections, caches and JIT are hot.
   const warm = await request(a.adapter, 'POST', '/api/v1/messages', {
-    sender_user_id: 'sender-0', to: 'recipient_0@bench-b', content: 'warm-up',
+    sender_user_id: 'sender-0',
+    to: 'recipient_0@bench-b',
+    content: 'warm-up',
   });
-  while ((await request(a.adapter, 'GET', `/api/v1/messages/${warm.body.message_id}`)).body.status !== 'delivered') {
+  while (
+    (await request(a.adapter, 'GET', `/api/v1/messages/${warm.body.message_id}`)).body.status !==
+    'delivered'
+  ) {
     await new Promise((r) => setTimeout(r, 50));
   }
 
@@ -163,7 +188,8 @@ async function main() {
           content: `page ${i} — bench`,
           priority: 1,
         });
-        if (response.status !== 202) throw new Error(`send ${i}: ${response.status} ${JSON.stringify(response.body)}`);
+        if (response.status !== 202)
+          throw new Error(`send ${i}: ${response.status} ${JSON.stringify(response.body)}`);
         ids.push(response.body.message_id);
       }
     }),
@@ -178,10 +204,15 @@ async function main() {
     for (let u = 0; u < USERS; u++) {
       let before = '';
       for (;;) {
-        const page = await request(a.adapter, 'GET', `/api/v1/users/sender-${u}/messages?box=sent&limit=200${before}`);
+        const page = await request(
+          a.adapter,
+          'GET',
+          `/api/v1/users/sender-${u}/messages?box=sent&limit=200${before}`,
+        );
         const messages = page.body.messages;
         for (const m of messages) {
-          if (wanted.has(m.message_id) && ['delivered', 'failed', 'rejected'].includes(m.status)) states.set(m.message_id, m);
+          if (wanted.has(m.message_id) && ['delivered', 'failed', 'rejected'].includes(m.status))
+            states.set(m.message_id, m);
         }
         if (messages.length < 200) break;
         before = `&before=${messages[messages.length - 1].message_id}`;
@@ -193,7 +224,9 @@ async function main() {
   const delivered = all.filter((s) => s.status === 'delivered');
   const lastAck = Math.max(...delivered.map((s) => Date.parse(s.delivered_at)));
   const firstSend = Math.min(...all.map((s) => Date.parse(s.created_at)));
-  const latencies = delivered.map((s) => Date.parse(s.delivered_at) - Date.parse(s.created_at)).sort((x, y) => x - y);
+  const latencies = delivered
+    .map((s) => Date.parse(s.delivered_at) - Date.parse(s.created_at))
+    .sort((x, y) => x - y);
   const seconds = (lastAck - firstSend) / 1000;
   const rate = delivered.length / seconds;
 
@@ -203,12 +236,22 @@ async function main() {
   const bound = sign.asyncRate / 2;
   const ratio = rate / bound;
 
-  console.log(`accepted ${ids.length} pages in ${((accepted - started) / 1000).toFixed(1)} s (${(ids.length / ((accepted - started) / 1000)).toFixed(0)}/s)`);
-  console.log(`delivered+acked: ${delivered.length}/${ids.length} (failed ${all.filter((s) => s.status === 'failed').length}, rejected ${all.filter((s) => s.status === 'rejected').length}) in ${seconds.toFixed(1)} s`);
+  console.log(
+    `accepted ${ids.length} pages in ${((accepted - started) / 1000).toFixed(1)} s (${(ids.length / ((accepted - started) / 1000)).toFixed(0)}/s)`,
+  );
+  console.log(
+    `delivered+acked: ${delivered.length}/${ids.length} (failed ${all.filter((s) => s.status === 'failed').length}, rejected ${all.filter((s) => s.status === 'rejected').length}) in ${seconds.toFixed(1)} s`,
+  );
   console.log(`throughput: ${rate.toFixed(0)} pages/s`);
-  console.log(`send→ack latency: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms`);
-  console.log(`RSA-2048 sign (node:crypto, KeyObject): ${sign.syncRate.toFixed(0)}/s on one thread, ${sign.asyncRate.toFixed(0)}/s on the thread pool`);
-  console.log(`bound: two signatures per page → ${bound.toFixed(0)} pages/s; measured/bound = ${ratio.toFixed(2)} (aim ≥ 0.5)`);
+  console.log(
+    `send→ack latency: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms`,
+  );
+  console.log(
+    `RSA-2048 sign (node:crypto, KeyObject): ${sign.syncRate.toFixed(0)}/s on one thread, ${sign.asyncRate.toFixed(0)}/s on the thread pool`,
+  );
+  console.log(
+    `bound: two signatures per page → ${bound.toFixed(0)} pages/s; measured/bound = ${ratio.toFixed(2)} (aim ≥ 0.5)`,
+  );
   agent.destroy();
   process.exit(delivered.length === ids.length ? 0 : 1);
 }

@@ -10,7 +10,11 @@ import {
 
 /** A node:http server answering with `handler`; the body is parsed JSON (or undefined). */
 export async function startJsonServer(
-  handler: (method: string, path: string, body: unknown) => { status: number; body?: unknown; headers?: Record<string, string> },
+  handler: (
+    method: string,
+    path: string,
+    body: unknown,
+  ) => { status: number; body?: unknown; headers?: Record<string, string> },
 ): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -54,15 +58,20 @@ export function fakeDaemon(known: KnownServer[], blocked: Set<string> = new Set(
     const route = /^\/api\/v1\/route\/([^/]+)$/.exec(path);
     if (method === 'POST' && route) {
       const domain = decodeURIComponent(route[1]);
-      if (blocked.has(domain)) return { status: 403, body: { error: 'blocked', message: 'blocked' } };
+      if (blocked.has(domain))
+        return { status: 403, body: { error: 'blocked', message: 'blocked' } };
       const server = known.find((k) => k.serverId === domain);
-      if (!server) return { status: 404, body: { error: 'domain_not_found', message: 'not found' } };
+      if (!server)
+        return { status: 404, body: { error: 'domain_not_found', message: 'not found' } };
       return {
         status: 200,
         body: {
           domain,
           server_id: domain,
-          endpoints: { federation: server.federationUrl, discovery: `${server.federationUrl}/../discovery` },
+          endpoints: {
+            federation: server.federationUrl,
+            discovery: `${server.federationUrl}/../discovery`,
+          },
           public_key: server.publicKeyPem,
           fingerprint: server.fingerprint,
           source: 'cache',
@@ -90,7 +99,12 @@ export function fakeDaemon(known: KnownServer[], blocked: Set<string> = new Set(
 export function fakeReceiver(
   serverId: string,
   privateKeyPem: string,
-  decide: (message: Record<string, unknown>) => { status: number; ack?: 'delivered' | 'rejected'; reason?: string; headers?: Record<string, string> },
+  decide: (message: Record<string, unknown>) => {
+    status: number;
+    ack?: 'delivered' | 'rejected';
+    reason?: string;
+    headers?: Record<string, string>;
+  },
 ) {
   const key = parsePrivateKey(privateKeyPem);
   const received: Record<string, unknown>[] = [];
@@ -98,7 +112,12 @@ export function fakeReceiver(
     const message = body as Record<string, unknown>;
     received.push(message);
     const decision = decide(message);
-    if (decision.ack === undefined) return { status: decision.status, body: { error: 'internal_error', message: 'x' }, headers: decision.headers };
+    if (decision.ack === undefined)
+      return {
+        status: decision.status,
+        body: { error: 'internal_error', message: 'x' },
+        headers: decision.headers,
+      };
     const ack = signObject(
       {
         version: PROTOCOL_VERSION,

@@ -6,14 +6,11 @@ import { parse, parseAllDocuments } from 'yaml';
 
 /**
  * The deployment files (docker/, k8s/, .env.example) read as a specification: they build
- * what `npm run build` produces, run it as SERVICES.md says, and use only the variables
- * SERVICES.md documents. Plain file parsing, no Docker engine and no cluster.
+ * what `npm run build` produces, run them as docs/operations.md says, and use only the variables
+ * the README documents. Plain file parsing, no Docker engine and no cluster.
  */
 
 const REPO = path.resolve(__dirname, '../../..');
-const SPEC_DIR = process.env['PAGER_SPEC_DIR']
-  ? path.resolve(process.env['PAGER_SPEC_DIR'])
-  : path.resolve(__dirname, '../../../../shared/spec');
 const APPS = [
   { app: 'discovery', port: 4100, portVariable: 'DISCOVERY_PORT', schema: 'discovery' },
   { app: 'adapter', port: 4200, portVariable: 'ADAPTER_PORT', schema: 'adapter' },
@@ -25,13 +22,13 @@ function readRepoFile(relative: string): string {
   return readFileSync(path.join(REPO, relative), 'utf8');
 }
 
-// --- SERVICES.md and .env.example ------------------------------------------------------------
+// --- README configuration table and .env.example ------------------------------------------------------------
 
-/** Every `NAME` in the rows of SERVICES.md's configuration table (`*_FILE` forms included). */
+/** Every `NAME` in the rows of the README's configuration table (`*_FILE` forms included). */
 function documentedVariables(): Set<string> {
-  const text = readFileSync(path.join(SPEC_DIR, 'SERVICES.md'), 'utf8');
+  const text = readRepoFile('README.md');
   const section = text.split(/^## /m).find((part) => part.startsWith('Configuration'));
-  if (section === undefined) throw new Error('SERVICES.md has no "## Configuration" section');
+  if (section === undefined) throw new Error('README.md has no "## Configuration" section');
   const names = new Set<string>();
   for (const row of section.split('\n').filter((line) => line.startsWith('|'))) {
     for (const match of row.matchAll(/`([A-Z][A-Z0-9_]*)`/g)) names.add(match[1]);
@@ -355,7 +352,7 @@ describe('docker/Dockerfile', () => {
     },
   );
 
-  it.each(APPS)('sets in the $app image only variables SERVICES.md documents', ({ app }) => {
+  it.each(APPS)('sets in the $app image only variables the README documents', ({ app }) => {
     const documented = documentedVariables();
     const env = new Map(
       chainInstructions(stageChain(stages, app), 'ENV').flatMap((i) => envPairs(i.args)),
@@ -490,7 +487,7 @@ describe('k8s/base', () => {
   );
 
   it.each(APPS)(
-    'gives $app time to stop: preStop pause plus the 10 s of SERVICES.md within the grace period',
+    'gives $app time to stop: preStop pause plus the 10 s stop bound within the grace period',
     ({ app }) => {
       const pod = podSpecOf(deploymentOf(resources, app));
       expect(pod.terminationGracePeriodSeconds).toBe(15);
@@ -642,7 +639,7 @@ describe('k8s/overlays/example', () => {
 });
 
 describe('configuration variables', () => {
-  it('.env.example documents every variable of SERVICES.md and ANNOUNCEMENT_REFRESH_MS', () => {
+  it('.env.example documents every variable of the README and ANNOUNCEMENT_REFRESH_MS', () => {
     const example = envExampleVariables();
     const missing = [...documentedVariables(), 'ANNOUNCEMENT_REFRESH_MS'].filter(
       (name) => !example.has(name),
@@ -650,7 +647,7 @@ describe('configuration variables', () => {
     expect(missing).toEqual([]);
   });
 
-  it('the manifests use only variables SERVICES.md or .env.example documents', () => {
+  it('the manifests use only variables the README or .env.example documents', () => {
     const known = new Set([...documentedVariables(), ...envExampleVariables()]);
     const used = new Set<string>();
     for (const resource of loadResources(BASE).filter((r) => r.kind === 'Deployment')) {

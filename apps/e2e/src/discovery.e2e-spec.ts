@@ -64,7 +64,9 @@ describe('discovery daemons gossiping on loopback', () => {
   });
 
   it('a sixth daemon joins and becomes known by all', async () => {
-    const sixth = daemon('s6', '127.0.0.16', { BOOTSTRAP_SERVERS: `http://127.0.0.11:4100/discovery` });
+    const sixth = daemon('s6', '127.0.0.16', {
+      BOOTSTRAP_SERVERS: `http://127.0.0.11:4100/discovery`,
+    });
     await started(sixth);
     await eventually(
       async () => {
@@ -82,7 +84,9 @@ describe('discovery daemons gossiping on loopback', () => {
   it('a daemon restarted without bootstrap servers rejoins and learns what changed meanwhile', async () => {
     const s3 = servers.find((server) => server.serverId === 's3')!;
     await s3.stop();
-    const seventh = daemon('s7', '127.0.0.17', { BOOTSTRAP_SERVERS: `http://127.0.0.11:4100/discovery` });
+    const seventh = daemon('s7', '127.0.0.17', {
+      BOOTSTRAP_SERVERS: `http://127.0.0.11:4100/discovery`,
+    });
     await started(seventh);
     const restarted = new TestServer({
       ...s3.options,
@@ -93,7 +97,11 @@ describe('discovery daemons gossiping on loopback', () => {
     restarted.discovery.options.env.DATA_DIR = s3.dataDir;
     servers.splice(servers.indexOf(s3), 1, restarted);
     await restarted.start();
-    await eventually(async () => (await knownIds(restarted)).has('s7'), CONVERGENCE_BOUND_MS, 's3 to learn s7');
+    await eventually(
+      async () => (await knownIds(restarted)).has('s7'),
+      CONVERGENCE_BOUND_MS,
+      's3 to learn s7',
+    );
     await eventually(
       async () => (await knownIds(seventh)).has('s3'),
       CONVERGENCE_BOUND_MS,
@@ -105,7 +113,9 @@ describe('discovery daemons gossiping on loopback', () => {
     const s2 = servers.find((server) => server.serverId === 's2')!;
     const s4 = servers.find((server) => server.serverId === 's4')!;
     const before = (await peersOf(s2)).find((peer) => peer.server_id === 's4')!;
-    const put = await call(s2.discovery.baseUrl, 'PUT', '/api/v1/blocklist/s4', { reason: 'e2e test' });
+    const put = await call(s2.discovery.baseUrl, 'PUT', '/api/v1/blocklist/s4', {
+      reason: 'e2e test',
+    });
     expect(put.status).toBe(200);
     const announced = await call(s4.discovery.baseUrl, 'POST', '/api/v1/announce');
     expect(announced.status).toBe(200);
@@ -124,15 +134,21 @@ describe('discovery daemons gossiping on loopback', () => {
     expect(seenByBlocker.blocked).toBe(true);
     expect(seenByBlocker.timestamp).toBe(before.timestamp);
     const blocklist = await call(s2.discovery.baseUrl, 'GET', '/api/v1/blocklist');
-    expect(blocklist.body.blocked.map((entry: { server_id: string }) => entry.server_id)).toContain('s4');
+    expect(blocklist.body.blocked.map((entry: { server_id: string }) => entry.server_id)).toContain(
+      's4',
+    );
   });
 
   it('a server blocked everywhere cannot spread its announcement at all', async () => {
     for (const server of servers) {
-      const response = await call(server.discovery.baseUrl, 'PUT', '/api/v1/blocklist/s8', { reason: 'spam' });
+      const response = await call(server.discovery.baseUrl, 'PUT', '/api/v1/blocklist/s8', {
+        reason: 'spam',
+      });
       expect(response.status).toBe(200);
     }
-    const outcast = daemon('s8', '127.0.0.18', { BOOTSTRAP_SERVERS: `http://127.0.0.11:4100/discovery` });
+    const outcast = daemon('s8', '127.0.0.18', {
+      BOOTSTRAP_SERVERS: `http://127.0.0.11:4100/discovery`,
+    });
     await started(outcast);
     await new Promise((r) => setTimeout(r, 4000));
     for (const server of servers.filter((s) => s !== outcast)) {
@@ -155,15 +171,24 @@ describe('domain resolution by query flooding', () => {
     const t2 = daemon('t2', '127.0.0.22', quiet);
     chain.push(t2);
     await t2.start();
-    const t1 = daemon('t1', '127.0.0.21', { ...quiet, BOOTSTRAP_SERVERS: 'http://127.0.0.22:4100/discovery' });
+    const t1 = daemon('t1', '127.0.0.21', {
+      ...quiet,
+      BOOTSTRAP_SERVERS: 'http://127.0.0.22:4100/discovery',
+    });
     chain.push(t1);
     await t1.start();
     await eventually(async () => (await knownIds(t1)).has('t2'), 10_000, 't1 to know t2');
-    const t3 = daemon('t3', '127.0.0.23', { ...quiet, BOOTSTRAP_SERVERS: 'http://127.0.0.22:4100/discovery' });
+    const t3 = daemon('t3', '127.0.0.23', {
+      ...quiet,
+      BOOTSTRAP_SERVERS: 'http://127.0.0.22:4100/discovery',
+    });
     chain.push(t3);
     await t3.start();
     await eventually(async () => (await knownIds(t2)).has('t3'), 10_000, 't2 to know t3');
-    const t4 = daemon('t4', '127.0.0.24', { ...quiet, BOOTSTRAP_SERVERS: 'http://127.0.0.23:4100/discovery' });
+    const t4 = daemon('t4', '127.0.0.24', {
+      ...quiet,
+      BOOTSTRAP_SERVERS: 'http://127.0.0.23:4100/discovery',
+    });
     chain.push(t4);
     await t4.start();
     await eventually(async () => (await knownIds(t3)).has('t4'), 10_000, 't3 to know t4');

@@ -21,7 +21,11 @@ import { TestServer, call, eventually } from '@pager/testing';
 const RETRY_DELAY_MS = 4000;
 /** The adapter caches daemon answers for at most 10 s (SERVICES.md). */
 const ROUTE_CACHE_MS = 10_000;
-const timers = { ACK_TIMEOUT_MS: '1500', RETRY_DELAY_MS: String(RETRY_DELAY_MS), DELIVERY_ATTEMPTS: '3' };
+const timers = {
+  ACK_TIMEOUT_MS: '1500',
+  RETRY_DELAY_MS: String(RETRY_DELAY_MS),
+  DELIVERY_ATTEMPTS: '3',
+};
 
 describe('federated paging between two servers', () => {
   // server-a reports to a live webhook; server-b's webhook is down for the whole run, which
@@ -82,7 +86,8 @@ describe('federated paging between two servers', () => {
   }
 
   async function inboxOfAlex() {
-    return (await call(adapterB(), 'GET', '/api/v1/users/u-alex/messages?box=inbox')).body.messages as {
+    return (await call(adapterB(), 'GET', '/api/v1/users/u-alex/messages?box=inbox')).body
+      .messages as {
       message_id: string;
       content: string;
       from: string;
@@ -119,7 +124,8 @@ describe('federated paging between two servers', () => {
     await register(adapterA(), 'u-taylor', 'taylor');
     await register(adapterB(), 'u-alex', 'alex');
     await eventually(
-      async () => (await call(a.discovery.baseUrl, 'POST', '/api/v1/route/server-b')).status === 200,
+      async () =>
+        (await call(a.discovery.baseUrl, 'POST', '/api/v1/route/server-b')).status === 200,
       20_000,
       'server-a to resolve server-b',
     );
@@ -138,16 +144,20 @@ describe('federated paging between two servers', () => {
     expect(state).toMatchObject({ status: 'delivered', attempts: 1, last_error: null });
     const inbox = await inboxOfAlex();
     expect(inbox.filter((m) => m.message_id === id)).toEqual([
-      expect.objectContaining({ from: 'taylor@server-a', content: 'Meeting moved to 3pm — café ☕' }),
+      expect.objectContaining({
+        from: 'taylor@server-a',
+        content: 'Meeting moved to 3pm — café ☕',
+      }),
     ]);
-    const sent = (await call(adapterA(), 'GET', '/api/v1/users/u-taylor/messages?box=sent')).body.messages;
+    const sent = (await call(adapterA(), 'GET', '/api/v1/users/u-taylor/messages?box=sent')).body
+      .messages;
     expect(sent.find((m: { message_id: string }) => m.message_id === id)).toMatchObject({
       to: 'alex@server-b',
       status: 'delivered',
     });
   });
 
-  it('tells the pager tool through the webhook, while the receiver\'s webhook outage blocks nothing', async () => {
+  it("tells the pager tool through the webhook, while the receiver's webhook outage blocks nothing", async () => {
     const id = await send('alex@server-b', 'with a webhook');
     expect((await settled(id)).status).toBe('delivered');
     const event = await eventually(
@@ -155,7 +165,10 @@ describe('federated paging between two servers', () => {
       10_000,
       'the message.delivered event',
     );
-    expect(event).toMatchObject({ event: 'message.delivered', message: { message_id: id, status: 'delivered' } });
+    expect(event).toMatchObject({
+      event: 'message.delivered',
+      message: { message_id: id, status: 'delivered' },
+    });
     expect((await inboxOfAlex()).some((m) => m.message_id === id)).toBe(true);
   });
 
@@ -167,7 +180,9 @@ describe('federated paging between two servers', () => {
     expect(contact.status).toBe(201);
     const id = await send('alex b', 'by contact name');
     expect((await settled(id)).status).toBe('delivered');
-    expect((await inboxOfAlex()).some((m) => m.message_id === id && m.content === 'by contact name')).toBe(true);
+    expect(
+      (await inboxOfAlex()).some((m) => m.message_id === id && m.content === 'by contact name'),
+    ).toBe(true);
   });
 
   it('delivers on the third attempt when the receiver is down for the first two', async () => {
@@ -206,7 +221,9 @@ describe('federated paging between two servers', () => {
     expect(second.body).toMatchObject({ message_id: message.message_id, status: 'delivered' });
     expect(first.body.message_digest).toBe(messageDigest(message));
     expect(verifyObjectSignature(second.body, createPublicKey(keyOf(b)))).toBe(true);
-    expect((await inboxOfAlex()).filter((m) => m.message_id === message.message_id)).toHaveLength(1);
+    expect((await inboxOfAlex()).filter((m) => m.message_id === message.message_id)).toHaveLength(
+      1,
+    );
   });
 
   it('answers a signed rejection for an unknown recipient', async () => {
@@ -240,9 +257,15 @@ describe('federated paging between two servers', () => {
     expect(await refusal(oversize)).toEqual([413, 'payload_too_large']);
 
     expect(await refusal('{"version":')).toEqual([400, 'invalid_json']);
-    expect(await refusal({ ...signedMessage(), priority: 'high' })).toEqual([400, 'validation_failed']);
+    expect(await refusal({ ...signedMessage(), priority: 'high' })).toEqual([
+      400,
+      'validation_failed',
+    ]);
     expect(await refusal(signedMessage({ version: '2.0' }))).toEqual([400, 'unsupported_version']);
-    expect(await refusal(signedMessage({ from: 'mallory@server-z' }))).toEqual([401, 'unknown_server']);
+    expect(await refusal(signedMessage({ from: 'mallory@server-z' }))).toEqual([
+      401,
+      'unknown_server',
+    ]);
   });
 
   async function refusal(body: unknown): Promise<[number, string]> {
@@ -276,7 +299,10 @@ describe('a receiver that never acknowledges', () => {
     await new Promise<void>((resolve) => blackHole.listen(4200, '127.0.0.43', resolve));
     await sender.start();
     await silent.start();
-    await call(sender.adapter!.baseUrl, 'POST', '/api/v1/users', { user_id: 'u1', username: 'sam' });
+    await call(sender.adapter!.baseUrl, 'POST', '/api/v1/users', {
+      user_id: 'u1',
+      username: 'sam',
+    });
   });
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { readSpecJson } from '../../test/spec-paths';
+import { readFixtureJson } from '../../test/spec-paths';
 import {
   InvalidKeyError,
   MIN_RSA_BITS,
@@ -18,7 +18,7 @@ interface KeyVector {
   public_key: string;
   fingerprint: string;
 }
-const keys = readSpecJson<{ keys: Record<string, KeyVector> }>('test-vectors.json').keys;
+const keys = readFixtureJson<{ keys: Record<string, KeyVector> }>('test-vectors.json').keys;
 const mirah = keys['mirah.example.com'];
 
 describe('keys', () => {

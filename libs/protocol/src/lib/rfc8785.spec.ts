@@ -1,9 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { SPEC_DIR } from '../../test/spec-paths';
+import { FIXTURES_DIR } from '../../test/spec-paths';
 import { canonicalize } from './canonical-json';
 
-const dir = path.join(SPEC_DIR, 'rfc8785-testdata');
+const dir = path.join(FIXTURES_DIR, 'rfc8785');
 const names = readdirSync(path.join(dir, 'input')).filter((f) => f.endsWith('.json'));
 
 describe('RFC 8785 reference test data', () => {

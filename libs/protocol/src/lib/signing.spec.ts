@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { readSpecJson } from '../../test/spec-paths';
+import { readFixtureJson } from '../../test/spec-paths';
 import { parsePrivateKey, parsePublicKey } from './keys';
 import {
   messageDigest,
@@ -17,7 +17,7 @@ interface KeyVector {
   private_key_pkcs8: string;
   public_key: string;
 }
-const keys = readSpecJson<{ keys: Record<string, KeyVector> }>('test-vectors.json').keys;
+const keys = readFixtureJson<{ keys: Record<string, KeyVector> }>('test-vectors.json').keys;
 const privateKey = parsePrivateKey(keys['mirah.example.com'].private_key_pkcs8);
 const publicKey = parsePublicKey(keys['mirah.example.com'].public_key);
 const otherPublicKey = parsePublicKey(keys['other-server.com'].public_key);

@@ -1,5 +1,5 @@
 import { KeyObject } from 'node:crypto';
-import { readSpecJson } from '../../test/spec-paths';
+import { readFixtureJson } from '../../test/spec-paths';
 import { canonicalize } from './canonical-json';
 import { bucketOf, computeBucketHashes, computeDigestHash } from './digest';
 import { AckDto } from './dtos/ack.dto';
@@ -48,7 +48,7 @@ interface Vectors {
   invalid: Record<string, { object: Json; signer?: string; why: string }>;
 }
 
-const vectors = readSpecJson<Vectors>('test-vectors.json');
+const vectors = readFixtureJson<Vectors>('test-vectors.json');
 const publicKeyOf = (name: string): KeyObject => parsePublicKey(vectors.keys[name].public_key);
 const privateKeyOf = (name: string): KeyObject =>
   parsePrivateKey(vectors.keys[name].private_key_pkcs8);

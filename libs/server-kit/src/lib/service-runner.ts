@@ -98,7 +98,11 @@ export function runService<C extends CommonConfig>(definition: ServiceDefinition
     },
     (err: unknown) => {
       const reason =
-        err instanceof ConfigError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        err instanceof ConfigError
+          ? err.message
+          : err instanceof Error
+            ? `${err.name}: ${err.message}`
+            : String(err);
       process.stderr.write(`${definition.name}: cannot start: ${reason.replace(/\s+/g, ' ')}\n`);
       process.exit(1);
     },

@@ -60,12 +60,15 @@ export class ServiceProcess {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`${this.options.service} at ${this.baseUrl} not ready in ${timeoutMs} ms:\n${this.logTail()}`);
+    throw new Error(
+      `${this.options.service} at ${this.baseUrl} not ready in ${timeoutMs} ms:\n${this.logTail()}`,
+    );
   }
 
   /** SIGTERM and wait for a clean exit. */
   async stop(): Promise<number | null> {
-    if (this.child === undefined || this.child.exitCode !== null) return this.child?.exitCode ?? null;
+    if (this.child === undefined || this.child.exitCode !== null)
+      return this.child?.exitCode ?? null;
     this.child.kill('SIGTERM');
     const code = await this.exited;
     this.child = undefined;

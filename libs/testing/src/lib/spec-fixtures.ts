@@ -5,12 +5,10 @@ import * as path from 'node:path';
 import { REPO_ROOT } from './server-process';
 
 /**
- * The shared contract (PROTOCOL.md, test-vectors.json...) lives beside the repo
- * (/work/shared next to /work/main); PAGER_SPEC_DIR points elsewhere, e.g. in CI.
+ * The protocol's test fixtures, kept in the repository: test-vectors.json and blns.json
+ * (libs/protocol/test/fixtures/README.md says where each came from).
  */
-export const SPEC_DIR = process.env['PAGER_SPEC_DIR']
-  ? path.resolve(process.env['PAGER_SPEC_DIR'])
-  : path.resolve(REPO_ROOT, '../shared/spec');
+export const FIXTURES_DIR = path.resolve(REPO_ROOT, 'libs/protocol/test/fixtures');
 
 export interface KeyVector {
   private_key_pkcs8: string;
@@ -36,17 +34,22 @@ export interface TestVectors {
     digest_hash: string;
   };
   valid: Record<string, { object: VectorObject; signer?: string; [more: string]: unknown }>;
-  invalid: Record<string, { object: VectorObject; signer?: string; why?: string; [more: string]: unknown }>;
+  invalid: Record<
+    string,
+    { object: VectorObject; signer?: string; why?: string; [more: string]: unknown }
+  >;
 }
 
 let cachedVectors: TestVectors | undefined;
 
 /**
- * SPEC_DIR/test-vectors.json. The file is read once; each call returns a fresh copy so
+ * FIXTURES_DIR/test-vectors.json. The file is read once; each call returns a fresh copy so
  * that a test may change what it got without affecting the others.
  */
 export function testVectors(): TestVectors {
-  cachedVectors ??= JSON.parse(readFileSync(path.join(SPEC_DIR, 'test-vectors.json'), 'utf8')) as TestVectors;
+  cachedVectors ??= JSON.parse(
+    readFileSync(path.join(FIXTURES_DIR, 'test-vectors.json'), 'utf8'),
+  ) as TestVectors;
   return structuredClone(cachedVectors);
 }
 
@@ -57,7 +60,7 @@ export function vectorKey(name: string): KeyVector & { privateKey: KeyObject } {
   return { ...key, privateKey: parsePrivateKey(key.private_key_pkcs8) };
 }
 
-/** The Big List of Naughty Strings (SPEC_DIR/../data/blns.json). */
+/** The Big List of Naughty Strings (FIXTURES_DIR/blns.json). */
 export function naughtyStrings(): string[] {
-  return JSON.parse(readFileSync(path.resolve(SPEC_DIR, '../data/blns.json'), 'utf8')) as string[];
+  return JSON.parse(readFileSync(path.join(FIXTURES_DIR, 'blns.json'), 'utf8')) as string[];
 }

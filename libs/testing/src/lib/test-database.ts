@@ -17,7 +17,13 @@ export async function openTestSchema(
   migrations: OpenDatabaseOptions['migrations'],
 ): Promise<TestSchema> {
   const schema = `it_${randomBytes(6).toString('hex')}`;
-  const handle = await openDatabase({ url: process.env.TEST_DATABASE_URL, schema, embeddedDir: '', entities, migrations });
+  const handle = await openDatabase({
+    url: process.env.TEST_DATABASE_URL,
+    schema,
+    embeddedDir: '',
+    entities,
+    migrations,
+  });
   return {
     dataSource: handle.dataSource,
     schema,

@@ -35,7 +35,8 @@ export class TestServer {
 
   constructor(readonly options: TestServerOptions) {
     const databaseUrl = process.env.TEST_DATABASE_URL;
-    if (!databaseUrl) throw new Error('TEST_DATABASE_URL is not set (jest global setup provides it)');
+    if (!databaseUrl)
+      throw new Error('TEST_DATABASE_URL is not set (jest global setup provides it)');
     this.dataDir = makeTempDir(options.serverId);
     const discoveryPort = options.discoveryPort ?? 4100;
     const adapterPort = options.adapterPort ?? 4200;
@@ -130,5 +131,7 @@ export async function eventually<T>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+  );
 }

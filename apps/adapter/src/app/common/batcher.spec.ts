@@ -48,8 +48,18 @@ describe(Batcher.name, () => {
       { maxBatch: 10, maxRunning: 1 },
     );
     const gate = sut.submit(0);
-    const results = await Promise.allSettled([gate, sut.submit(12), sut.submit(13), sut.submit(14)]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    const results = await Promise.allSettled([
+      gate,
+      sut.submit(12),
+      sut.submit(13),
+      sut.submit(14),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
   });
 
   it('respects the batch size and the number of batches running at once', async () => {

@@ -8,8 +8,16 @@ import { AdapterMetrics } from './adapter-metrics';
 @Global()
 @Module({
   providers: [
-    { provide: AdapterMetrics, useFactory: (r: Registry) => new AdapterMetrics(r), inject: [Registry] },
-    { provide: RateLimitStore, useFactory: (d: DataSource) => new RateLimitStore(d), inject: [DataSource] },
+    {
+      provide: AdapterMetrics,
+      useFactory: (r: Registry) => new AdapterMetrics(r),
+      inject: [Registry],
+    },
+    {
+      provide: RateLimitStore,
+      useFactory: (d: DataSource) => new RateLimitStore(d),
+      inject: [DataSource],
+    },
   ],
   exports: [AdapterMetrics, RateLimitStore],
 })

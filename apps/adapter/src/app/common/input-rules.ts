@@ -76,7 +76,8 @@ export function requireString(
     throw invalid(`${field}: must be ${rule.min ?? 1} to ${rule.max} characters`);
   }
   if (!isStorableText(value)) throw invalid(`${field}: must be well-formed Unicode without NUL`);
-  if (rule.noControl && CONTROL_RE.test(value)) throw invalid(`${field}: must not contain control characters`);
+  if (rule.noControl && CONTROL_RE.test(value))
+    throw invalid(`${field}: must not contain control characters`);
   return value;
 }
 
@@ -87,7 +88,12 @@ export function optionalString(
 ): string | null {
   const raw = body[field];
   if (raw === undefined || raw === null) return null;
-  if (typeof raw !== 'string' || raw.length > rule.max || !rule.pattern.test(raw) || !isStorableText(raw)) {
+  if (
+    typeof raw !== 'string' ||
+    raw.length > rule.max ||
+    !rule.pattern.test(raw) ||
+    !isStorableText(raw)
+  ) {
     throw invalid(`${field}: must be ${rule.what} of at most ${rule.max} characters`);
   }
   return raw;

@@ -18,6 +18,8 @@ export function loadAdapterConfig(env: Env = process.env): AdapterConfig {
     deliveryAttempts: read.int('DELIVERY_ATTEMPTS', 3, 1, 100),
     rateLimitMessagesPerHour: read.int('RATE_LIMIT_MESSAGES_PER_HOUR', 1000, 1, 10_000_000),
     pagerWebhookUrl:
-      read.string('PAGER_WEBHOOK_URL') !== undefined ? read.url('PAGER_WEBHOOK_URL', '') : undefined,
+      read.string('PAGER_WEBHOOK_URL') !== undefined
+        ? read.url('PAGER_WEBHOOK_URL', '')
+        : undefined,
   };
 }

@@ -6,12 +6,18 @@ export class ContactsController {
   constructor(@Inject(ContactsService) private readonly contacts: ContactsService) {}
 
   @Post()
-  create(@Param('userId') userId: string, @Body() body: unknown) { return this.contacts.create(userId, body); }
+  create(@Param('userId') userId: string, @Body() body: unknown) {
+    return this.contacts.create(userId, body);
+  }
 
   @Get()
-  list(@Param('userId') userId: string) { return this.contacts.list(userId); }
+  list(@Param('userId') userId: string) {
+    return this.contacts.list(userId);
+  }
 
   @Delete(':id')
   @HttpCode(204)
-  remove(@Param('userId') userId: string, @Param('id') id: string) { return this.contacts.remove(userId, id); }
+  remove(@Param('userId') userId: string, @Param('id') id: string) {
+    return this.contacts.remove(userId, id);
+  }
 }

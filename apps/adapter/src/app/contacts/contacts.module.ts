@@ -3,5 +3,10 @@ import { UsersModule } from '../users/users.module';
 import { ContactsController } from './contacts.controller';
 import { ContactsService } from './contacts.service';
 
-@Module({ imports: [UsersModule], controllers: [ContactsController], providers: [ContactsService], exports: [ContactsService] })
+@Module({
+  imports: [UsersModule],
+  controllers: [ContactsController],
+  providers: [ContactsService],
+  exports: [ContactsService],
+})
 export class ContactsModule {}

@@ -51,8 +51,16 @@ export class ContactsService {
     await this.users.requireUser(userId);
     const b = requireBody(body);
     const name = requireString(b, 'name', { min: 1, max: 100, trim: true, noControl: true });
-    const email = optionalString(b, 'email', { max: 254, pattern: EMAIL_RE, what: 'an email address' });
-    const phone = optionalString(b, 'phone', { max: 32, pattern: PHONE_RE, what: 'digits, spaces, +, (, ), -' });
+    const email = optionalString(b, 'email', {
+      max: 254,
+      pattern: EMAIL_RE,
+      what: 'an email address',
+    });
+    const phone = optionalString(b, 'phone', {
+      max: 32,
+      pattern: PHONE_RE,
+      what: 'digits, spaces, +, (, ), -',
+    });
     if (normalizePagerAddress(b.pager_address, this.config.serverId) === null) {
       throw new ProtocolError('invalid_address', 'pager_address must be user or user@server');
     }
@@ -74,10 +82,10 @@ export class ContactsService {
   async remove(userId: string, id: string): Promise<void> {
     await this.users.requireUser(userId);
     if (!UUID_RE.test(id)) throw new ProtocolError('not_found', 'no such contact');
-    const [, affected] = (await this.db.query('DELETE FROM contacts WHERE id = $1 AND user_id = $2', [id, userId])) as [
-      unknown,
-      number,
-    ];
+    const [, affected] = (await this.db.query(
+      'DELETE FROM contacts WHERE id = $1 AND user_id = $2',
+      [id, userId],
+    )) as [unknown, number];
     if (!affected) throw new ProtocolError('not_found', 'no such contact');
   }
 
@@ -103,21 +111,28 @@ export class ContactsService {
     { maxBatch: 256, maxRunning: 2 },
   );
 
-  private async usersWithRefs(userIds: string[]): Promise<({ user: UserRow; refs: ContactRef[] } | undefined)[]> {
-    const rows: (UserRow & { name: string | null; pager_address: string | null })[] = await this.db.query(
-      `SELECT u.user_id, u.username, u.accept_policy, c.name, c.pager_address
+  private async usersWithRefs(
+    userIds: string[],
+  ): Promise<({ user: UserRow; refs: ContactRef[] } | undefined)[]> {
+    const rows: (UserRow & { name: string | null; pager_address: string | null })[] =
+      await this.db.query(
+        `SELECT u.user_id, u.username, u.accept_policy, c.name, c.pager_address
        FROM users u LEFT JOIN contacts c ON c.user_id = u.user_id
        WHERE u.user_id = ANY($1::text[]) ORDER BY u.user_id, c.created_at, c.id`,
-      [[...new Set(userIds)]],
-    );
+        [[...new Set(userIds)]],
+      );
     const byId = new Map<string, { user: UserRow; refs: ContactRef[] }>();
     for (const r of rows) {
       let found = byId.get(r.user_id);
       if (!found) {
-        found = { user: { user_id: r.user_id, username: r.username, accept_policy: r.accept_policy }, refs: [] };
+        found = {
+          user: { user_id: r.user_id, username: r.username, accept_policy: r.accept_policy },
+          refs: [],
+        };
         byId.set(r.user_id, found);
       }
-      if (r.name !== null && r.pager_address !== null) found.refs.push({ name: r.name, pagerAddress: r.pager_address });
+      if (r.name !== null && r.pager_address !== null)
+        found.refs.push({ name: r.name, pagerAddress: r.pager_address });
     }
     // Each caller gets its own copy: a caller may not see another's changes to the refs.
     return userIds.map((id) => {

@@ -63,7 +63,9 @@ export class CreateAdapterTables1764200000000 implements MigrationInterface {
     await runner.query(
       'CREATE INDEX messages_sent ON messages (sender_user_id, created_at DESC, id DESC) WHERE sender_user_id IS NOT NULL',
     );
-    await runner.query("CREATE INDEX messages_outbox_due ON messages (next_attempt_at) WHERE status IN ('queued', 'sending')");
+    await runner.query(
+      "CREATE INDEX messages_outbox_due ON messages (next_attempt_at) WHERE status IN ('queued', 'sending')",
+    );
     await runner.query('CREATE INDEX messages_by_message_id ON messages (message_id)');
     await runner.query(`
       CREATE TABLE inbound_receipts (

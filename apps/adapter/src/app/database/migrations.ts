@@ -3,4 +3,7 @@ import { CreateAdapterTables1764200000000 } from './1764200000000-create-adapter
 
 // Applied in order at start-up; never edit a migration that has shipped, add a new one.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const ADAPTER_MIGRATIONS: Function[] = [CreateRateLimits1764100000000, CreateAdapterTables1764200000000];
+export const ADAPTER_MIGRATIONS: Function[] = [
+  CreateRateLimits1764100000000,
+  CreateAdapterTables1764200000000,
+];

@@ -14,33 +14,61 @@ describe(verifyAck.name, () => {
   });
 
   it('refuses an ack whose digest is not that of what was sent', () => {
-    expect(verifyAck(ack, { ...message, content: 'something else' }, otherKey, 'other-server.com')).toMatchObject({ ok: false });
+    expect(
+      verifyAck(ack, { ...message, content: 'something else' }, otherKey, 'other-server.com'),
+    ).toMatchObject({ ok: false });
   });
 
   it('refuses an ack re-signed with a digest that does not match', () => {
-    const forged = signObject({ ...ack, message_digest: 'a'.repeat(64) }, parsePrivateKey(v.keys['other-server.com'].private_key_pkcs8));
-    expect(verifyAck(forged, message, otherKey, 'other-server.com')).toEqual({ ok: false, error: 'ack_digest_mismatch' });
+    const forged = signObject(
+      { ...ack, message_digest: 'a'.repeat(64) },
+      parsePrivateKey(v.keys['other-server.com'].private_key_pkcs8),
+    );
+    expect(verifyAck(forged, message, otherKey, 'other-server.com')).toEqual({
+      ok: false,
+      error: 'ack_digest_mismatch',
+    });
   });
 
   it('refuses an ack checked with another key than the pinned one', () => {
-    expect(verifyAck(ack, message, mirahKey, 'other-server.com')).toEqual({ ok: false, error: 'ack_signature_invalid' });
+    expect(verifyAck(ack, message, mirahKey, 'other-server.com')).toEqual({
+      ok: false,
+      error: 'ack_signature_invalid',
+    });
   });
 
   it('refuses an ack from another server than the destination', () => {
-    expect(verifyAck(ack, message, otherKey, 'third.example')).toEqual({ ok: false, error: 'ack_wrong_server' });
+    expect(verifyAck(ack, message, otherKey, 'third.example')).toEqual({
+      ok: false,
+      error: 'ack_wrong_server',
+    });
   });
 
   it('refuses an ack for another message_id', () => {
-    expect(verifyAck(ack, { ...message, message_id: 'MSG-00000000' }, otherKey, 'other-server.com')).toEqual({ ok: false, error: 'ack_message_id_mismatch' });
+    expect(
+      verifyAck(ack, { ...message, message_id: 'MSG-00000000' }, otherKey, 'other-server.com'),
+    ).toEqual({ ok: false, error: 'ack_message_id_mismatch' });
   });
 
   it('refuses a malformed ack', () => {
-    expect(verifyAck({ ...ack, status: 'maybe' }, message, otherKey, 'other-server.com')).toMatchObject({ ok: false });
-    expect(verifyAck('not an object', message, otherKey, 'other-server.com')).toMatchObject({ ok: false });
+    expect(
+      verifyAck({ ...ack, status: 'maybe' }, message, otherKey, 'other-server.com'),
+    ).toMatchObject({ ok: false });
+    expect(verifyAck('not an object', message, otherKey, 'other-server.com')).toMatchObject({
+      ok: false,
+    });
   });
 
   it('accepts the vector rejected ack of its message', () => {
-    const result = verifyAck(v.valid.ack_rejected.object, v.valid.message_rejected.object, otherKey, 'other-server.com');
-    expect(result).toMatchObject({ ok: true, ack: { status: 'rejected', reason: 'unknown_recipient' } });
+    const result = verifyAck(
+      v.valid.ack_rejected.object,
+      v.valid.message_rejected.object,
+      otherKey,
+      'other-server.com',
+    );
+    expect(result).toMatchObject({
+      ok: true,
+      ack: { status: 'rejected', reason: 'unknown_recipient' },
+    });
   });
 });

@@ -1,5 +1,12 @@
 import { KeyObject } from 'node:crypto';
-import { Ack, AckDto, isSupportedVersion, messageDigest, validateWire, verifyObjectSignature } from '@pager/protocol';
+import {
+  Ack,
+  AckDto,
+  isSupportedVersion,
+  messageDigest,
+  validateWire,
+  verifyObjectSignature,
+} from '@pager/protocol';
 
 export type AckVerification = { ok: true; ack: Ack } | { ok: false; error: string };
 
@@ -18,10 +25,12 @@ export function verifyAck(
   if (!checked.ok) return { ok: false, error: `ack_invalid: ${checked.errors.join('; ')}` };
   const value = checked.value;
   if (!isSupportedVersion(value.version)) return { ok: false, error: 'ack_unsupported_version' };
-  if (!verifyObjectSignature(ack as object, recipientKey)) return { ok: false, error: 'ack_signature_invalid' };
+  if (!verifyObjectSignature(ack as object, recipientKey))
+    return { ok: false, error: 'ack_signature_invalid' };
   const sentId = (sentMessage as { message_id?: unknown }).message_id;
   if (value.message_id !== sentId) return { ok: false, error: 'ack_message_id_mismatch' };
   if (value.recipient_server !== expectedServer) return { ok: false, error: 'ack_wrong_server' };
-  if (value.message_digest !== messageDigest(sentMessage)) return { ok: false, error: 'ack_digest_mismatch' };
+  if (value.message_digest !== messageDigest(sentMessage))
+    return { ok: false, error: 'ack_digest_mismatch' };
   return { ok: true, ack: ack as Ack };
 }

@@ -33,13 +33,20 @@ describe(DeliveryOutbox.name, () => {
         into.push(...pages);
       }
     };
-    await Promise.all([worker(a, claimedBy.a), worker(b, claimedBy.b), worker(a, claimedBy.a), worker(b, claimedBy.b)]);
+    await Promise.all([
+      worker(a, claimedBy.a),
+      worker(b, claimedBy.b),
+      worker(a, claimedBy.a),
+      worker(b, claimedBy.b),
+    ]);
     const all = [...claimedBy.a, ...claimedBy.b].map((p) => p.id);
     expect(new Set(all).size).toBe(all.length);
     expect(all).toHaveLength(200);
     expect(claimedBy.a.length).toBeGreaterThan(0);
     expect(claimedBy.b.length).toBeGreaterThan(0);
-    const rows: { status: string; attempts: number }[] = await dataSource.query('SELECT status, attempts FROM messages');
+    const rows: { status: string; attempts: number }[] = await dataSource.query(
+      'SELECT status, attempts FROM messages',
+    );
     expect(rows.every((r) => r.status === 'sending' && r.attempts === 1)).toBe(true);
   });
 
@@ -64,7 +71,9 @@ describe(DeliveryOutbox.name, () => {
     const outbox = new DeliveryOutbox(dataSource);
     const [page] = await outbox.claimDue(10, now, 30_000);
     expect(await outbox.handBack(page, now + 1_000, 'daemon down')).toBe(true);
-    const rows: { status: string; attempts: number }[] = await dataSource.query('SELECT status, attempts FROM messages');
+    const rows: { status: string; attempts: number }[] = await dataSource.query(
+      'SELECT status, attempts FROM messages',
+    );
     expect(rows).toEqual([{ status: 'queued', attempts: 0 }]);
     expect(await outbox.claimDue(10, now + 500, 30_000)).toHaveLength(0);
     expect(await outbox.claimDue(10, now + 1_000, 30_000)).toHaveLength(1);

@@ -28,11 +28,14 @@ export interface ClaimedPage extends MessageRow {
 @Injectable()
 export class DeliveryOutbox {
   /** Final statuses of attempts that end together are written by one UPDATE. */
-  private readonly finishing = new Batcher<FinalStatus, MessageRow | undefined>((items) => this.finishAll(items), {
-    maxBatch: 256,
-    maxRunning: 2,
-    keyOf: (item) => item.id,
-  });
+  private readonly finishing = new Batcher<FinalStatus, MessageRow | undefined>(
+    (items) => this.finishAll(items),
+    {
+      maxBatch: 256,
+      maxRunning: 2,
+      keyOf: (item) => item.id,
+    },
+  );
 
   constructor(@Inject(DataSource) private readonly db: DataSource) {}
 
@@ -69,7 +72,9 @@ export class DeliveryOutbox {
     nowMs: number,
     signedPayload: string | null,
   ): Promise<boolean> {
-    return (await this.finishReturning(page, status, lastError, nowMs, signedPayload)) !== undefined;
+    return (
+      (await this.finishReturning(page, status, lastError, nowMs, signedPayload)) !== undefined
+    );
   }
 
   /** `finish`, answering with the page as it now reads (for the webhook), or undefined if not applied. */
@@ -115,7 +120,12 @@ export class DeliveryOutbox {
     return items.map((i) => byId.get(String(i.id)));
   }
 
-  async scheduleRetry(page: ClaimedPage, atMs: number, lastError: string, signedPayload: string | null): Promise<boolean> {
+  async scheduleRetry(
+    page: ClaimedPage,
+    atMs: number,
+    lastError: string,
+    signedPayload: string | null,
+  ): Promise<boolean> {
     const rows = await this.update(
       `UPDATE messages
        SET next_attempt_at = $3, last_error = $4, claim_token = NULL, signed_payload = COALESCE($5, signed_payload)
@@ -147,7 +157,10 @@ export class DeliveryOutbox {
   }
 
   async current(id: string): Promise<MessageRow | undefined> {
-    const rows: MessageRow[] = await this.db.query(`SELECT ${MESSAGE_VIEW_COLUMNS} FROM messages WHERE id = $1`, [id]);
+    const rows: MessageRow[] = await this.db.query(
+      `SELECT ${MESSAGE_VIEW_COLUMNS} FROM messages WHERE id = $1`,
+      [id],
+    );
     return rows[0];
   }
 }

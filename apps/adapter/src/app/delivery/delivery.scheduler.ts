@@ -1,4 +1,9 @@
-import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { JsonLogger } from '@pager/server-kit';
 import { DeliveryService } from './delivery.service';
 
@@ -56,7 +61,11 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
     try {
       claimed = await this.delivery.startDueAttempts();
     } catch (err) {
-      this.logger.event('federation.outbox_poll_failed', { error: (err as Error).message }, 'error');
+      this.logger.event(
+        'federation.outbox_poll_failed',
+        { error: (err as Error).message },
+        'error',
+      );
     } finally {
       this.running = false;
     }

@@ -32,7 +32,12 @@ export function daemonRetryDelayMs(policy: RetryPolicy): number {
  * What follows attempt number `attempt` (1-based) that ended with `outcome` at `nowMs`.
  * Retries wait RETRY_DELAY_MS, or longer if the receiver asked so with Retry-After.
  */
-export function nextStep(attempt: number, outcome: AttemptOutcome, nowMs: number, policy: RetryPolicy): NextStep {
+export function nextStep(
+  attempt: number,
+  outcome: AttemptOutcome,
+  nowMs: number,
+  policy: RetryPolicy,
+): NextStep {
   switch (outcome.kind) {
     case 'delivered':
       return { action: 'finish', status: 'delivered', lastError: null };
@@ -43,11 +48,20 @@ export function nextStep(attempt: number, outcome: AttemptOutcome, nowMs: number
     case 'destination_blocked':
       return { action: 'finish', status: 'failed', lastError: 'blocked' };
     case 'daemon_unavailable':
-      return { action: 'postpone', atMs: nowMs + daemonRetryDelayMs(policy), lastError: outcome.error };
+      return {
+        action: 'postpone',
+        atMs: nowMs + daemonRetryDelayMs(policy),
+        lastError: outcome.error,
+      };
     case 'transient': {
-      if (attempt >= policy.deliveryAttempts) return { action: 'finish', status: 'failed', lastError: outcome.error };
+      if (attempt >= policy.deliveryAttempts)
+        return { action: 'finish', status: 'failed', lastError: outcome.error };
       const retryAfterMs = Math.max(0, outcome.retryAfterSeconds ?? 0) * 1000;
-      return { action: 'retry', atMs: nowMs + Math.max(policy.retryDelayMs, retryAfterMs), lastError: outcome.error };
+      return {
+        action: 'retry',
+        atMs: nowMs + Math.max(policy.retryDelayMs, retryAfterMs),
+        lastError: outcome.error,
+      };
     }
   }
 }

@@ -29,7 +29,9 @@ export class DiscoveryClientService {
     this.http = createHttpClient({
       timeoutMs: DAEMON_TIMEOUT_MS,
       maxBodyBytes: 1024 * 1024,
-      headers: config.internalApiToken ? { authorization: `Bearer ${config.internalApiToken}` } : {},
+      headers: config.internalApiToken
+        ? { authorization: `Bearer ${config.internalApiToken}` }
+        : {},
     });
   }
 
@@ -40,10 +42,15 @@ export class DiscoveryClientService {
     if (cached) return cached;
     let lookup: RouteLookup;
     try {
-      const res = await this.http.post(`${this.base}/api/v1/route/${encodeURIComponent(domain)}`, {});
+      const res = await this.http.post(
+        `${this.base}/api/v1/route/${encodeURIComponent(domain)}`,
+        {},
+      );
       if (res.status === 200) {
         const route = parseRouteBody(res.data, domain);
-        lookup = route ? { kind: 'found', route } : { kind: 'unavailable', error: 'daemon_bad_route' };
+        lookup = route
+          ? { kind: 'found', route }
+          : { kind: 'unavailable', error: 'daemon_bad_route' };
       } else if (res.status === 404) {
         lookup = { kind: 'not_found' };
       } else if (res.status === 403) {
@@ -64,7 +71,9 @@ export class DiscoveryClientService {
     if (cached !== undefined) return cached;
     let blocked: boolean;
     try {
-      const res = await this.http.get(`${this.base}/api/v1/reputation/${encodeURIComponent(serverId)}`);
+      const res = await this.http.get(
+        `${this.base}/api/v1/reputation/${encodeURIComponent(serverId)}`,
+      );
       if (res.status === 200 && typeof res.data === 'object' && res.data !== null) {
         blocked = (res.data as { blocked?: unknown }).blocked === true;
       } else if (res.status === 404) {
@@ -83,12 +92,26 @@ export class DiscoveryClientService {
   /** Best effort: a lost report only costs the sender a reputation point it deserved. */
   reportRateLimitViolation(serverId: string, details: string): void {
     this.http
-      .post(`${this.base}/api/v1/reputation/report`, { server_id: serverId, reason: 'rate_limit_violation', details })
+      .post(`${this.base}/api/v1/reputation/report`, {
+        server_id: serverId,
+        reason: 'rate_limit_violation',
+        details,
+      })
       .then(
         (res) => {
-          if (res.status >= 300) this.logger.event('discovery.report_refused', { server_id: serverId, status: res.status }, 'warn');
+          if (res.status >= 300)
+            this.logger.event(
+              'discovery.report_refused',
+              { server_id: serverId, status: res.status },
+              'warn',
+            );
         },
-        (err: Error) => this.logger.event('discovery.report_failed', { server_id: serverId, error: err.message }, 'warn'),
+        (err: Error) =>
+          this.logger.event(
+            'discovery.report_failed',
+            { server_id: serverId, error: err.message },
+            'warn',
+          ),
       );
   }
 }

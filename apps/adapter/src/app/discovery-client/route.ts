@@ -1,5 +1,10 @@
 import { KeyObject } from 'node:crypto';
-import { fingerprint, isAcceptableServerKey, isValidServerId, parsePublicKey } from '@pager/protocol';
+import {
+  fingerprint,
+  isAcceptableServerKey,
+  isValidServerId,
+  parsePublicKey,
+} from '@pager/protocol';
 
 /** A destination as our daemon resolved it; `publicKey` is the key pinned for it. */
 export interface Route {
@@ -21,8 +26,14 @@ export function parseRouteBody(body: unknown, domain: string): Route | null {
   const b = body as Record<string, unknown>;
   const endpoints = b.endpoints as Record<string, unknown> | undefined;
   const serverId = b.server_id;
-  if (typeof serverId !== 'string' || !isValidServerId(serverId) || serverId !== domain) return null;
-  if (typeof endpoints !== 'object' || endpoints === null || typeof endpoints.federation !== 'string') return null;
+  if (typeof serverId !== 'string' || !isValidServerId(serverId) || serverId !== domain)
+    return null;
+  if (
+    typeof endpoints !== 'object' ||
+    endpoints === null ||
+    typeof endpoints.federation !== 'string'
+  )
+    return null;
   if (typeof b.public_key !== 'string') return null;
   let url: URL;
   let key: KeyObject;

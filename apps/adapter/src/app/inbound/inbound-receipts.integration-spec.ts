@@ -7,7 +7,13 @@ describe(InboundReceipts.name, () => {
   let dataSource: DataSource;
   withAdapterSchema((opened) => (dataSource = opened));
 
-  const entry = { recipientUserId: 'u1', from: 'taylor@mirah.example.com', to: 'alice@home.test', content: 'hi', priority: 1 };
+  const entry = {
+    recipientUserId: 'u1',
+    from: 'taylor@mirah.example.com',
+    to: 'alice@home.test',
+    content: 'hi',
+    priority: 1,
+  };
 
   it('stores 20 concurrent receipts of one message once, answering all with the same status', async () => {
     const messageId = newMessageId();
@@ -15,33 +21,57 @@ describe(InboundReceipts.name, () => {
     const stores = Array.from({ length: 20 }, () => new InboundReceipts(dataSource));
     const results = await Promise.all(
       stores.map((s) =>
-        s.recordOnce({ senderServer: 'mirah.example.com', messageId, digest: 'd'.repeat(64), status: 'delivered', reason: null }, entry),
+        s.recordOnce(
+          {
+            senderServer: 'mirah.example.com',
+            messageId,
+            digest: 'd'.repeat(64),
+            status: 'delivered',
+            reason: null,
+          },
+          entry,
+        ),
       ),
     );
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(results.every((r) => r.status === 'delivered')).toBe(true);
-    const rows: unknown[] = await dataSource.query('SELECT 1 FROM messages WHERE message_id = $1', [messageId]);
+    const rows: unknown[] = await dataSource.query('SELECT 1 FROM messages WHERE message_id = $1', [
+      messageId,
+    ]);
     expect(rows).toHaveLength(1);
   });
 
   it('answers a repeat of a rejected message with the same reason and adds nothing', async () => {
     const messageId = newMessageId();
     const store = new InboundReceipts(dataSource);
-    const decision = { senderServer: 'mirah.example.com', messageId, digest: 'd'.repeat(64), status: 'rejected' as const, reason: 'unknown_recipient' };
+    const decision = {
+      senderServer: 'mirah.example.com',
+      messageId,
+      digest: 'd'.repeat(64),
+      status: 'rejected' as const,
+      reason: 'unknown_recipient',
+    };
     await store.recordOnce(decision, null);
     // Even if the repeat would now be judged differently, the first answer stands.
     const again = await store.recordOnce({ ...decision, status: 'delivered', reason: null }, entry);
     expect(again).toEqual({ status: 'rejected', reason: 'unknown_recipient', created: false });
-    expect(await dataSource.query('SELECT 1 FROM messages WHERE message_id = $1', [messageId])).toHaveLength(0);
+    expect(
+      await dataSource.query('SELECT 1 FROM messages WHERE message_id = $1', [messageId]),
+    ).toHaveLength(0);
   });
 
   it('keeps the same message_id from two sender servers apart', async () => {
     const messageId = newMessageId();
     const store = new InboundReceipts(dataSource);
     for (const senderServer of ['mirah.example.com', 'other-server.com']) {
-      const r = await store.recordOnce({ senderServer, messageId, digest: 'd'.repeat(64), status: 'delivered', reason: null }, entry);
+      const r = await store.recordOnce(
+        { senderServer, messageId, digest: 'd'.repeat(64), status: 'delivered', reason: null },
+        entry,
+      );
       expect(r.created).toBe(true);
     }
-    expect(await dataSource.query('SELECT 1 FROM messages WHERE message_id = $1', [messageId])).toHaveLength(2);
+    expect(
+      await dataSource.query('SELECT 1 FROM messages WHERE message_id = $1', [messageId]),
+    ).toHaveLength(2);
   });
 });

@@ -73,22 +73,33 @@ export class InboundReceipts {
    * Receipts arriving together are stored by one statement (one implicit transaction, one
    * commit, no BEGIN/COMMIT round trips); a message is never twice in one batch.
    */
-  private readonly recording = new Batcher<PendingReceipt, RecordResult>((items) => this.recordAll(items), {
-    maxBatch: 256,
-    maxRunning: 2,
-    keyOf: (item) => receiptKey(item.decision.senderServer, item.decision.messageId),
-  });
+  private readonly recording = new Batcher<PendingReceipt, RecordResult>(
+    (items) => this.recordAll(items),
+    {
+      maxBatch: 256,
+      maxRunning: 2,
+      keyOf: (item) => receiptKey(item.decision.senderServer, item.decision.messageId),
+    },
+  );
 
   /**
    * The receipt is inserted with ON CONFLICT DO NOTHING and, only if that inserted it, the
    * inbox row, in the same statement: when this returns, both are committed (or neither
    * exists and the first answer is read back).
    */
-  async recordOnce(decision: ReceiptDecision, entry: InboxEntry | null, nowMs = Date.now()): Promise<StoredReceipt> {
+  async recordOnce(
+    decision: ReceiptDecision,
+    entry: InboxEntry | null,
+    nowMs = Date.now(),
+  ): Promise<StoredReceipt> {
     const inbox = decision.status === 'delivered' && entry !== null ? entry : null;
     const result = await this.recording.submit({ decision, inbox, receivedAt: new Date(nowMs) });
     if (result.created) {
-      const stored: StoredReceipt = { status: decision.status, reason: decision.reason, created: true };
+      const stored: StoredReceipt = {
+        status: decision.status,
+        reason: decision.reason,
+        created: true,
+      };
       if (result.inboxRow) stored.inboxRow = result.inboxRow;
       return stored;
     }
@@ -104,9 +115,12 @@ export class InboundReceipts {
     const inboxColumns = MESSAGE_VIEW_COLUMNS.split(', ')
       .map((c) => `inbox.${c}`)
       .join(', ');
-    const rows: (Partial<MessageRow> & { key_sender: string; key_message_id: string; created: boolean })[] =
-      await this.db.query(
-        `WITH v AS (
+    const rows: (Partial<MessageRow> & {
+      key_sender: string;
+      key_message_id: string;
+      created: boolean;
+    })[] = await this.db.query(
+      `WITH v AS (
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
              $7::boolean[], $8::text[], $9::text[], $10::text[], $11::text[], $12::smallint[])
              AS v(sender_server, message_id, digest, status, reason, received_at,
@@ -129,25 +143,28 @@ export class InboundReceipts {
          FROM v
          LEFT JOIN receipt r ON r.sender_server = v.sender_server AND r.message_id = v.message_id
          LEFT JOIN inbox ON inbox.origin_server = v.sender_server AND inbox.message_id = v.message_id`,
-        [
-          sorted.map((i) => i.decision.senderServer),
-          sorted.map((i) => i.decision.messageId),
-          sorted.map((i) => i.decision.digest),
-          sorted.map((i) => i.decision.status),
-          sorted.map((i) => i.decision.reason),
-          sorted.map((i) => i.receivedAt),
-          sorted.map((i) => i.inbox !== null),
-          sorted.map((i) => i.inbox?.recipientUserId ?? null),
-          sorted.map((i) => i.inbox?.from ?? null),
-          sorted.map((i) => i.inbox?.to ?? null),
-          sorted.map((i) => (i.inbox === null ? null : encodeContent(i.inbox.content))),
-          sorted.map((i) => i.inbox?.priority ?? null),
-        ],
-      );
+      [
+        sorted.map((i) => i.decision.senderServer),
+        sorted.map((i) => i.decision.messageId),
+        sorted.map((i) => i.decision.digest),
+        sorted.map((i) => i.decision.status),
+        sorted.map((i) => i.decision.reason),
+        sorted.map((i) => i.receivedAt),
+        sorted.map((i) => i.inbox !== null),
+        sorted.map((i) => i.inbox?.recipientUserId ?? null),
+        sorted.map((i) => i.inbox?.from ?? null),
+        sorted.map((i) => i.inbox?.to ?? null),
+        sorted.map((i) => (i.inbox === null ? null : encodeContent(i.inbox.content))),
+        sorted.map((i) => i.inbox?.priority ?? null),
+      ],
+    );
     const byKey = new Map<string, RecordResult>();
     for (const { key_sender, key_message_id, created, ...inboxRow } of rows) {
       const hasRow = inboxRow.id !== null && inboxRow.id !== undefined;
-      byKey.set(receiptKey(key_sender, key_message_id), { created, inboxRow: hasRow ? (inboxRow as MessageRow) : undefined });
+      byKey.set(receiptKey(key_sender, key_message_id), {
+        created,
+        inboxRow: hasRow ? (inboxRow as MessageRow) : undefined,
+      });
     }
     return items.map((i) => {
       const result = byKey.get(receiptKey(i.decision.senderServer, i.decision.messageId));

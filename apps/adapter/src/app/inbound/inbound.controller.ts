@@ -12,7 +12,9 @@ export function inboundControllerAt(publicPath: string): Type<unknown> {
 
     @Post('messages')
     @HttpCode(200)
-    receive(@Body() body: unknown) { return this.inbound.receive(body); }
+    receive(@Body() body: unknown) {
+      return this.inbound.receive(body);
+    }
   }
   return InboundController;
 }

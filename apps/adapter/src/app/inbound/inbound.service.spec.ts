@@ -1,4 +1,11 @@
-import { formatProtocolTimestamp, newMessageId, parsePrivateKey, parsePublicKey, signObject, ProtocolError } from '@pager/protocol';
+import {
+  formatProtocolTimestamp,
+  newMessageId,
+  parsePrivateKey,
+  parsePublicKey,
+  signObject,
+  ProtocolError,
+} from '@pager/protocol';
 import { JsonLogger, RateLimitStore, ServerKey } from '@pager/server-kit';
 import { Registry } from 'prom-client';
 import { testVectors } from '@pager/testing';
@@ -14,8 +21,16 @@ describe(InboundService.name, () => {
   const v = testVectors();
   const mirah = v.keys['mirah.example.com'];
   const mirahPrivate = parsePrivateKey(mirah.private_key_pkcs8);
-  const config = { serverId: 'home.test', maxClockSkewMs: 300_000, rateLimitMessagesPerHour: 1000 } as AdapterConfig;
-  let discovery: { isBlocked: jest.Mock; resolveRoute: jest.Mock; reportRateLimitViolation: jest.Mock };
+  const config = {
+    serverId: 'home.test',
+    maxClockSkewMs: 300_000,
+    rateLimitMessagesPerHour: 1000,
+  } as AdapterConfig;
+  let discovery: {
+    isBlocked: jest.Mock;
+    resolveRoute: jest.Mock;
+    reportRateLimitViolation: jest.Mock;
+  };
   let rateLimits: { consume: jest.Mock };
   let receipts: { find: jest.Mock; recordOnce: jest.Mock };
   let sut: InboundService;
@@ -25,15 +40,31 @@ describe(InboundService.name, () => {
       isBlocked: jest.fn().mockResolvedValue(false),
       resolveRoute: jest.fn().mockResolvedValue({
         kind: 'found',
-        route: { serverId: 'mirah.example.com', federationUrl: 'https://x/federation', publicKey: parsePublicKey(mirah.public_key), fingerprint: mirah.fingerprint },
+        route: {
+          serverId: 'mirah.example.com',
+          federationUrl: 'https://x/federation',
+          publicKey: parsePublicKey(mirah.public_key),
+          fingerprint: mirah.fingerprint,
+        },
       }),
       reportRateLimitViolation: jest.fn(),
     };
-    rateLimits = { consume: jest.fn().mockResolvedValue({ allowed: true, retryAfterSeconds: 0, violation: false }) };
-    receipts = { find: jest.fn().mockResolvedValue(undefined), recordOnce: jest.fn().mockResolvedValue({ status: 'delivered', reason: null, created: true }) };
+    rateLimits = {
+      consume: jest
+        .fn()
+        .mockResolvedValue({ allowed: true, retryAfterSeconds: 0, violation: false }),
+    };
+    receipts = {
+      find: jest.fn().mockResolvedValue(undefined),
+      recordOnce: jest.fn().mockResolvedValue({ status: 'delivered', reason: null, created: true }),
+    };
     const users = {
-      findByUsername: jest.fn().mockResolvedValue({ user_id: 'u1', username: 'alice', accept_policy: 'anyone' }),
-      recipientRules: jest.fn().mockResolvedValue({ acceptPolicy: 'anyone', blockedAddresses: [], contactAddresses: [] }),
+      findByUsername: jest
+        .fn()
+        .mockResolvedValue({ user_id: 'u1', username: 'alice', accept_policy: 'anyone' }),
+      recipientRules: jest
+        .fn()
+        .mockResolvedValue({ acceptPolicy: 'anyone', blockedAddresses: [], contactAddresses: [] }),
     };
     sut = new InboundService(
       config,
@@ -80,15 +111,26 @@ describe(InboundService.name, () => {
   });
 
   it('answers 429 rate_limited with Retry-After and reports the violation to the daemon', async () => {
-    rateLimits.consume.mockResolvedValue({ allowed: false, retryAfterSeconds: 60, violation: true });
+    rateLimits.consume.mockResolvedValue({
+      allowed: false,
+      retryAfterSeconds: 60,
+      violation: true,
+    });
     const err = await refusal(message());
     expect([err.code, err.retryAfterSeconds]).toEqual(['rate_limited', 60]);
-    expect(discovery.reportRateLimitViolation).toHaveBeenCalledWith('mirah.example.com', expect.any(String));
+    expect(discovery.reportRateLimitViolation).toHaveBeenCalledWith(
+      'mirah.example.com',
+      expect.any(String),
+    );
     expect(receipts.recordOnce).not.toHaveBeenCalled();
   });
 
   it('does not report refusals during a block, which are no new violation', async () => {
-    rateLimits.consume.mockResolvedValue({ allowed: false, retryAfterSeconds: 30, violation: false });
+    rateLimits.consume.mockResolvedValue({
+      allowed: false,
+      retryAfterSeconds: 30,
+      violation: false,
+    });
     expect((await refusal(message())).code).toBe('rate_limited');
     expect(discovery.reportRateLimitViolation).not.toHaveBeenCalled();
   });
@@ -99,8 +141,14 @@ describe(InboundService.name, () => {
   });
 
   it('checks the rate limit before the replay window', async () => {
-    rateLimits.consume.mockResolvedValue({ allowed: false, retryAfterSeconds: 60, violation: false });
-    expect((await refusal(message({ timestamp: '2020-01-01T00:00:00Z' }))).code).toBe('rate_limited');
+    rateLimits.consume.mockResolvedValue({
+      allowed: false,
+      retryAfterSeconds: 60,
+      violation: false,
+    });
+    expect((await refusal(message({ timestamp: '2020-01-01T00:00:00Z' }))).code).toBe(
+      'rate_limited',
+    );
   });
 
   it('refuses a blocked sender before looking its key up', async () => {

@@ -18,7 +18,10 @@ import { JsonLogger, RateLimitStore, ServerKey } from '@pager/server-kit';
 import { AdapterMetrics } from '../common/adapter-metrics';
 import type { AdapterConfig } from '../config/adapter-config';
 import { ADAPTER_CONFIG } from '../config/adapter-config.module';
-import { DaemonUnavailableError, DiscoveryClientService } from '../discovery-client/discovery-client.service';
+import {
+  DaemonUnavailableError,
+  DiscoveryClientService,
+} from '../discovery-client/discovery-client.service';
 import { toMessageView } from '../messages/message-view';
 import { refusalReason } from '../users/recipient-acceptance';
 import { UsersService } from '../users/users.service';
@@ -49,7 +52,11 @@ export class InboundService {
     } catch (err) {
       if (err instanceof ProtocolError) {
         this.metrics.inboundMessages.inc({ result: err.code });
-        this.logger.event('federation.message_refused', { error: err.code, message: err.message }, 'warn');
+        this.logger.event(
+          'federation.message_refused',
+          { error: err.code, message: err.message },
+          'warn',
+        );
       }
       throw err;
     }
@@ -62,39 +69,64 @@ export class InboundService {
     const message = wire.value;
     const from = parseAddress(message.from);
     const to = parseAddress(message.to);
-    if (from === null) throw new ProtocolError('validation_failed', 'from: must be an address user@server');
-    if (to === null) throw new ProtocolError('validation_failed', 'to: must be an address user@server');
+    if (from === null)
+      throw new ProtocolError('validation_failed', 'from: must be an address user@server');
+    if (to === null)
+      throw new ProtocolError('validation_failed', 'to: must be an address user@server');
     if (!isSupportedVersion(message.version)) {
-      throw new ProtocolError('unsupported_version', `version ${message.version} is not supported (1.x is)`);
+      throw new ProtocolError(
+        'unsupported_version',
+        `version ${message.version} is not supported (1.x is)`,
+      );
     }
     if (message.message_type !== MESSAGE_TYPE_PAGER) {
-      throw new ProtocolError('unsupported_message_type', `message_type must be "${MESSAGE_TYPE_PAGER}"`);
+      throw new ProtocolError(
+        'unsupported_message_type',
+        `message_type must be "${MESSAGE_TYPE_PAGER}"`,
+      );
     }
     const sender = from.serverId;
     if (await this.daemonSays(() => this.discovery.isBlocked(sender))) {
       throw new ProtocolError('blocked', 'the sending server is blocked');
     }
     const lookup = await this.discovery.resolveRoute(sender);
-    if (lookup.kind === 'unavailable') throw new ProtocolError('service_unavailable', 'discovery is unavailable, retry later');
-    if (lookup.kind === 'blocked') throw new ProtocolError('blocked', 'the sending server is blocked');
-    if (lookup.kind === 'not_found') throw new ProtocolError('unknown_server', `no key known for ${sender}`);
+    if (lookup.kind === 'unavailable')
+      throw new ProtocolError('service_unavailable', 'discovery is unavailable, retry later');
+    if (lookup.kind === 'blocked')
+      throw new ProtocolError('blocked', 'the sending server is blocked');
+    if (lookup.kind === 'not_found')
+      throw new ProtocolError('unknown_server', `no key known for ${sender}`);
     if (message.sender_fingerprint !== lookup.route.fingerprint) {
-      throw new ProtocolError('key_mismatch', `sender_fingerprint is not the key pinned for ${sender}`);
+      throw new ProtocolError(
+        'key_mismatch',
+        `sender_fingerprint is not the key pinned for ${sender}`,
+      );
     }
     // Over the parsed body as received: members unknown to MessageDto count too.
     if (!verifyObjectSignature(body as object, lookup.route.publicKey)) {
       throw new ProtocolError('signature_invalid', 'signature does not verify with the pinned key');
     }
-    const limit = await this.rateLimits.consume(`messages:${sender}`, this.config.rateLimitMessagesPerHour);
+    const limit = await this.rateLimits.consume(
+      `messages:${sender}`,
+      this.config.rateLimitMessagesPerHour,
+    );
     if (!limit.allowed) {
-      if (limit.violation) this.discovery.reportRateLimitViolation(sender, 'messages per hour exceeded');
-      throw new ProtocolError('rate_limited', 'too many messages from your server', limit.retryAfterSeconds);
+      if (limit.violation)
+        this.discovery.reportRateLimitViolation(sender, 'messages per hour exceeded');
+      throw new ProtocolError(
+        'rate_limited',
+        'too many messages from your server',
+        limit.retryAfterSeconds,
+      );
     }
     if (!isWithinSkew(message.timestamp, Date.now(), this.config.maxClockSkewMs)) {
       throw new ProtocolError('clock_skew', 'timestamp is outside the replay window');
     }
     if (to.serverId !== this.config.serverId) {
-      throw new ProtocolError('wrong_server', `this is ${this.config.serverId}, not ${to.serverId}`);
+      throw new ProtocolError(
+        'wrong_server',
+        `this is ${this.config.serverId}, not ${to.serverId}`,
+      );
     }
     const digest = messageDigest(body as object);
     // A repeat needs no look-up first: recordOnce's ON CONFLICT finds it and reads back the
@@ -115,14 +147,26 @@ export class InboundService {
       };
     }
     const stored = await this.receipts.recordOnce(
-      { senderServer: sender, messageId: message.message_id, digest, status: reason ? 'rejected' : 'delivered', reason },
+      {
+        senderServer: sender,
+        messageId: message.message_id,
+        digest,
+        status: reason ? 'rejected' : 'delivered',
+        reason,
+      },
       entry,
     );
     if (stored.inboxRow) this.webhooks.emit('message.received', toMessageView(stored.inboxRow));
     return this.answer(message.message_id, digest, stored, sender, !stored.created);
   }
 
-  private async answer(messageId: string, digest: string, receipt: StoredReceipt, sender: string, duplicate: boolean): Promise<Ack> {
+  private async answer(
+    messageId: string,
+    digest: string,
+    receipt: StoredReceipt,
+    sender: string,
+    duplicate: boolean,
+  ): Promise<Ack> {
     this.metrics.inboundMessages.inc({ result: duplicate ? 'duplicate' : receipt.status });
     this.logger.event('federation.message_received', {
       message_id: messageId,

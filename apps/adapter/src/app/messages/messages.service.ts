@@ -1,5 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { MAX_CONTENT_CODE_POINTS, MESSAGE_ID_RE, ProtocolError, newMessageId, parseProtocolTimestamp } from '@pager/protocol';
+import {
+  MAX_CONTENT_CODE_POINTS,
+  MESSAGE_ID_RE,
+  ProtocolError,
+  newMessageId,
+  parseProtocolTimestamp,
+} from '@pager/protocol';
 import { JsonLogger } from '@pager/server-kit';
 import { DataSource } from 'typeorm';
 import { AdapterMetrics } from '../common/adapter-metrics';
@@ -25,7 +31,13 @@ import { resolveRecipient } from './recipient-resolution';
 
 export interface SendResult {
   status: 201 | 202;
-  body: { message_id: string; status: 'delivered' | 'queued'; from: string; to: string; created_at: string };
+  body: {
+    message_id: string;
+    status: 'delivered' | 'queued';
+    from: string;
+    to: string;
+    created_at: string;
+  };
 }
 
 interface QueuedPage {
@@ -68,7 +80,8 @@ export class MessagesService {
   async send(body: unknown): Promise<SendResult> {
     const b = requireBody(body);
     if (typeof b.sender_user_id !== 'string') throw invalid('sender_user_id: must be a string');
-    if (typeof b.to !== 'string' || b.to.length > 1000) throw invalid('to: must be a string of at most 1000 characters');
+    if (typeof b.to !== 'string' || b.to.length > 1000)
+      throw invalid('to: must be a string of at most 1000 characters');
     const content = b.content;
     if (typeof content !== 'string' || content.length > 2 * MAX_CONTENT_CODE_POINTS) {
       throw invalid(`content: must be 1 to ${MAX_CONTENT_CODE_POINTS} characters`);
@@ -78,12 +91,17 @@ export class MessagesService {
       throw invalid(`content: must be 1 to ${MAX_CONTENT_CODE_POINTS} characters`);
     }
     const priority = b.priority ?? 1;
-    if (priority !== 0 && priority !== 1 && priority !== 2) throw invalid('priority: must be 0, 1 or 2');
+    if (priority !== 0 && priority !== 1 && priority !== 2)
+      throw invalid('priority: must be 0, 1 or 2');
 
     const { user: sender, refs } = await this.contacts.userWithRefs(b.sender_user_id);
     const from = this.users.addressOf(sender.username);
     const target = resolveRecipient(b.to, refs, this.config.serverId);
-    if (target.kind === 'invalid') throw new ProtocolError('invalid_address', 'to is neither a contact name nor a valid address');
+    if (target.kind === 'invalid')
+      throw new ProtocolError(
+        'invalid_address',
+        'to is neither a contact name nor a valid address',
+      );
     const messageId = newMessageId();
     const createdAt = new Date();
 
@@ -99,15 +117,38 @@ export class MessagesService {
              content_json, priority, status, created_at, delivered_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'delivered', $9, $9)
            RETURNING ${MESSAGE_VIEW_COLUMNS}`,
-          [messageId, this.config.serverId, sender.user_id, recipient.user_id, from, target.address, encodeContent(content), priority, createdAt],
+          [
+            messageId,
+            this.config.serverId,
+            sender.user_id,
+            recipient.user_id,
+            from,
+            target.address,
+            encodeContent(content),
+            priority,
+            createdAt,
+          ],
         )) as MessageRow[];
       });
       this.metrics.localMessages.inc();
-      this.logger.event('pager.local_delivered', { message_id: messageId, from, to: target.address });
+      this.logger.event('pager.local_delivered', {
+        message_id: messageId,
+        from,
+        to: target.address,
+      });
       const view = toMessageView(rows[0]);
       this.webhooks.emit('message.received', view);
       this.webhooks.emit('message.delivered', view);
-      return { status: 201, body: { message_id: messageId, status: 'delivered', from, to: target.address, created_at: view.created_at } };
+      return {
+        status: 201,
+        body: {
+          message_id: messageId,
+          status: 'delivered',
+          from,
+          to: target.address,
+          created_at: view.created_at,
+        },
+      };
     }
 
     await this.queueing.submit({
@@ -120,9 +161,23 @@ export class MessagesService {
       destination: target.domain,
       createdAt,
     });
-    this.logger.event('federation.message_queued', { message_id: messageId, from, to: target.address, destination: target.domain });
+    this.logger.event('federation.message_queued', {
+      message_id: messageId,
+      from,
+      to: target.address,
+      destination: target.domain,
+    });
     this.scheduler.nudge();
-    return { status: 202, body: { message_id: messageId, status: 'queued', from, to: target.address, created_at: createdAt.toISOString() } };
+    return {
+      status: 202,
+      body: {
+        message_id: messageId,
+        status: 'queued',
+        from,
+        to: target.address,
+        created_at: createdAt.toISOString(),
+      },
+    };
   }
 
   private async insertQueued(pages: QueuedPage[]): Promise<void[]> {
@@ -171,7 +226,8 @@ export class MessagesService {
     const column = box === 'inbox' ? 'recipient_user_id' : 'sender_user_id';
     let limit = DEFAULT_LIMIT;
     if (query.limit !== undefined) {
-      if (typeof query.limit !== 'string' || !/^\d{1,3}$/.test(query.limit)) throw invalid(`limit: must be 1 to ${MAX_LIMIT}`);
+      if (typeof query.limit !== 'string' || !/^\d{1,3}$/.test(query.limit))
+        throw invalid(`limit: must be 1 to ${MAX_LIMIT}`);
       limit = Number(query.limit);
       if (limit < 1 || limit > MAX_LIMIT) throw invalid(`limit: must be 1 to ${MAX_LIMIT}`);
     }

@@ -16,18 +16,25 @@ export type ResolvedRecipient =
  * the first such contact) stands for its pager address; then an address without `@` or with
  * `@<serverId>` is a local username, any other valid domain is federated.
  */
-export function resolveRecipient(to: string, contacts: readonly ContactRef[], serverId: string): ResolvedRecipient {
+export function resolveRecipient(
+  to: string,
+  contacts: readonly ContactRef[],
+  serverId: string,
+): ResolvedRecipient {
   if (typeof to !== 'string') return { kind: 'invalid' };
   const wanted = to.trim().toLowerCase();
   const contact = contacts.find((c) => c.name.toLowerCase() === wanted);
   const address = contact ? contact.pagerAddress : to.trim();
   if (!address.includes('@')) {
     const username = normalizeUsername(address);
-    return username === null ? { kind: 'invalid' } : { kind: 'local', username, address: `${username}@${serverId}` };
+    return username === null
+      ? { kind: 'invalid' }
+      : { kind: 'local', username, address: `${username}@${serverId}` };
   }
   const parsed = parseAddress(address);
   if (parsed === null) return { kind: 'invalid' };
   const full = `${parsed.user}@${parsed.serverId}`;
-  if (parsed.serverId === asciiLower(serverId)) return { kind: 'local', username: parsed.user, address: full };
+  if (parsed.serverId === asciiLower(serverId))
+    return { kind: 'local', username: parsed.user, address: full };
   return { kind: 'federated', username: parsed.user, domain: parsed.serverId, address: full };
 }

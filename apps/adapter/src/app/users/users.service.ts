@@ -44,23 +44,30 @@ export class UsersService {
     @Inject(ADAPTER_CONFIG) private readonly config: AdapterConfig,
   ) {}
 
-  private readonly recipients = new Batcher<string, UserRow | undefined>((names) => this.recipientsNamed(names), {
-    maxBatch: MAX_LOOKUP_BATCH,
-    maxRunning: 2,
-  });
+  private readonly recipients = new Batcher<string, UserRow | undefined>(
+    (names) => this.recipientsNamed(names),
+    {
+      maxBatch: MAX_LOOKUP_BATCH,
+      maxRunning: 2,
+    },
+  );
 
   async register(body: unknown): Promise<UserView> {
     const b = requireBody(body);
     if (!isValidUserId(b.user_id)) throw invalid('user_id: must be 1 to 64 of A-Za-z0-9_.:-');
     const username = normalizeUsername(b.username);
-    if (username === null) throw new ProtocolError('invalid_username', 'username must be 3 to 20 of a-z, 0-9, _');
+    if (username === null)
+      throw new ProtocolError('invalid_username', 'username must be 3 to 20 of a-z, 0-9, _');
     const inserted: unknown[] = await this.db.query(
       `INSERT INTO users (user_id, username) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING user_id`,
       [b.user_id, username],
     );
     if (inserted.length === 0) {
-      const existing: unknown[] = await this.db.query('SELECT 1 FROM users WHERE user_id = $1', [b.user_id]);
-      if (existing.length > 0) throw new ProtocolError('user_already_registered', 'this user id already has a username');
+      const existing: unknown[] = await this.db.query('SELECT 1 FROM users WHERE user_id = $1', [
+        b.user_id,
+      ]);
+      if (existing.length > 0)
+        throw new ProtocolError('user_already_registered', 'this user id already has a username');
       throw new ProtocolError('username_taken', 'this username is taken');
     }
     return this.view(b.user_id, username);
@@ -94,7 +101,10 @@ export class UsersService {
     return (await this.recipientsNamed([username], manager))[0];
   }
 
-  private async recipientsNamed(usernames: string[], manager: EntityManager = this.db.manager): Promise<(UserRow | undefined)[]> {
+  private async recipientsNamed(
+    usernames: string[],
+    manager: EntityManager = this.db.manager,
+  ): Promise<(UserRow | undefined)[]> {
     const rows: UserRowWithRules[] = await manager.query(
       `SELECT u.user_id, u.username, u.accept_policy,
          ARRAY(SELECT b.address FROM user_blocks b WHERE b.user_id = u.user_id) AS blocked_addresses,
@@ -127,11 +137,18 @@ export class UsersService {
     return rows[0];
   }
 
-  async setPolicy(userId: string, body: unknown): Promise<{ user_id: string; accept: AcceptPolicy }> {
+  async setPolicy(
+    userId: string,
+    body: unknown,
+  ): Promise<{ user_id: string; accept: AcceptPolicy }> {
     const b = requireBody(body);
-    if (b.accept !== 'anyone' && b.accept !== 'contacts') throw invalid('accept: must be "anyone" or "contacts"');
+    if (b.accept !== 'anyone' && b.accept !== 'contacts')
+      throw invalid('accept: must be "anyone" or "contacts"');
     await this.requireUser(userId);
-    await this.db.query('UPDATE users SET accept_policy = $2 WHERE user_id = $1', [userId, b.accept]);
+    await this.db.query('UPDATE users SET accept_policy = $2 WHERE user_id = $1', [
+      userId,
+      b.accept,
+    ]);
     return { user_id: userId, accept: b.accept };
   }
 
@@ -139,7 +156,8 @@ export class UsersService {
     const b = requireBody(body);
     await this.requireUser(userId);
     const address = normalizePagerAddress(b.address, this.config.serverId);
-    if (address === null) throw new ProtocolError('invalid_address', 'address must be user or user@server');
+    if (address === null)
+      throw new ProtocolError('invalid_address', 'address must be user or user@server');
     await this.db.query(
       'INSERT INTO user_blocks (user_id, address) VALUES ($1, $2) ON CONFLICT DO NOTHING',
       [userId, address],
@@ -151,12 +169,19 @@ export class UsersService {
   async unblock(userId: string, rawAddress: string): Promise<void> {
     await this.requireUser(userId);
     const address = normalizePagerAddress(rawAddress, this.config.serverId);
-    if (address === null) throw new ProtocolError('invalid_address', 'address must be user or user@server');
-    await this.db.query('DELETE FROM user_blocks WHERE user_id = $1 AND address = $2', [userId, address]);
+    if (address === null)
+      throw new ProtocolError('invalid_address', 'address must be user or user@server');
+    await this.db.query('DELETE FROM user_blocks WHERE user_id = $1 AND address = $2', [
+      userId,
+      address,
+    ]);
   }
 
   /** What `refusalReason` needs to judge a page to `user`. */
-  async recipientRules(user: UserRow, manager: EntityManager = this.db.manager): Promise<RecipientRules> {
+  async recipientRules(
+    user: UserRow,
+    manager: EntityManager = this.db.manager,
+  ): Promise<RecipientRules> {
     if (user.rules) return user.rules;
     const blocks: { address: string }[] = await manager.query(
       'SELECT address FROM user_blocks WHERE user_id = $1',
@@ -164,7 +189,9 @@ export class UsersService {
     );
     let contacts: { pager_address: string }[] = [];
     if (user.accept_policy === 'contacts') {
-      contacts = await manager.query('SELECT pager_address FROM contacts WHERE user_id = $1', [user.user_id]);
+      contacts = await manager.query('SELECT pager_address FROM contacts WHERE user_id = $1', [
+        user.user_id,
+      ]);
     }
     return this.rulesOf(
       user.accept_policy,
@@ -173,7 +200,11 @@ export class UsersService {
     );
   }
 
-  private rulesOf(acceptPolicy: AcceptPolicy, blockedAddresses: string[], contactPagerAddresses: string[]): RecipientRules {
+  private rulesOf(
+    acceptPolicy: AcceptPolicy,
+    blockedAddresses: string[],
+    contactPagerAddresses: string[],
+  ): RecipientRules {
     const contactAddresses =
       acceptPolicy === 'contacts'
         ? contactPagerAddresses

@@ -133,7 +133,9 @@ export function checkEndpointUrl(input: EndpointUrlInput): EndpointCheck {
   if (addresses.length === 0) return refuse(`endpoint host ${host} did not resolve`);
   for (const address of addresses) {
     if (!isPermittedAddress(address, allowPrivate)) {
-      return refuse(`endpoint host ${host} resolves to ${address}, a ${classifyIp(address)} address`);
+      return refuse(
+        `endpoint host ${host} resolves to ${address}, a ${classifyIp(address)} address`,
+      );
     }
   }
   return { ok: true };

@@ -1,4 +1,4 @@
-import { naughtyStrings, readSpecJson } from '../../../test/spec-paths';
+import { naughtyStrings, readFixtureJson } from '../../../test/spec-paths';
 import { AckDto } from './ack.dto';
 import { AnnouncementDto } from './announcement.dto';
 import { GossipDto, GossipPushDto, GossipPushReplyDto, GossipReplyDto } from './gossip.dto';
@@ -8,7 +8,9 @@ import { QueryDto, QueryReplyDto } from './query.dto';
 import { validateWire } from './validate-wire';
 
 type Json = Record<string, unknown>;
-const valid = readSpecJson<{ valid: Record<string, { object: Json }> }>('test-vectors.json').valid;
+const valid = readFixtureJson<{ valid: Record<string, { object: Json }> }>(
+  'test-vectors.json',
+).valid;
 const message = valid['message'].object;
 const announcement = valid['announcement'].object;
 const gossip = valid['gossip'].object;

@@ -65,7 +65,9 @@ export function loadCommonConfig(
     databaseUrl: read.secret('DATABASE_URL'),
     databaseSchema,
     dataDir,
-    privateKeyPath: resolve(read.string('PRIVATE_KEY_PATH', join(dataDir, 'server-key.pem')) as string),
+    privateKeyPath: resolve(
+      read.string('PRIVATE_KEY_PATH', join(dataDir, 'server-key.pem')) as string,
+    ),
     internalApiToken,
     allowPrivateEndpoints: read.bool('ALLOW_PRIVATE_ENDPOINTS', false),
     maxClockSkewMs: read.int('MAX_CLOCK_SKEW_MS', 300_000, 1_000, 86_400_000),

@@ -19,7 +19,9 @@ describe(EnvReader.name, () => {
 
   it('names the variable when an integer is malformed or out of range', () => {
     expect(() => new EnvReader({ N: '12abc' }).int('N', 1, 0, 100)).toThrow('N must be an integer');
-    expect(() => new EnvReader({ N: '101' }).int('N', 1, 0, 100)).toThrow('N must be between 0 and 100');
+    expect(() => new EnvReader({ N: '101' }).int('N', 1, 0, 100)).toThrow(
+      'N must be between 0 and 100',
+    );
   });
 
   it('parses booleans strictly', () => {

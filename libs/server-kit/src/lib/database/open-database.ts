@@ -48,7 +48,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     await lock.connect();
     // Serialise schema creation and migrations across replicas starting together: the
     // session-level lock is held by `lock` while other sessions run the migrations.
-    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`pager-migrations:${options.schema}`]);
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [
+      `pager-migrations:${options.schema}`,
+    ]);
     await lock.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
     const dataSource = new DataSource({
       type: 'postgres',

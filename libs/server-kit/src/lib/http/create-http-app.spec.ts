@@ -22,12 +22,16 @@ describe(parseJson.name, () => {
   it('refuses empty, malformed and non-UTF-8 bodies as invalid_json', () => {
     expect(codeOf(() => parseJson(Buffer.alloc(0)))).toBe('invalid_json');
     expect(codeOf(() => parseJson(Buffer.from('{"a":')))).toBe('invalid_json');
-    expect(codeOf(() => parseJson(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d])))).toBe('invalid_json');
+    expect(codeOf(() => parseJson(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d])))).toBe(
+      'invalid_json',
+    );
   });
 
   it('refuses prototype-poisoning keys', () => {
     expect(codeOf(() => parseJson(Buffer.from('{"__proto__":{"x":1}}')))).toBe('invalid_json');
-    expect(codeOf(() => parseJson(Buffer.from('{"constructor":{"prototype":{"x":1}}}')))).toBe('invalid_json');
+    expect(codeOf(() => parseJson(Buffer.from('{"constructor":{"prototype":{"x":1}}}')))).toBe(
+      'invalid_json',
+    );
   });
 });
 
@@ -70,7 +74,9 @@ describe(ApiExceptionFilter.name, () => {
 
   it('maps framework errors to the spec codes', () => {
     expect(sut.render(new NotFoundException('nope')).code).toBe('not_found');
-    expect(sut.render(new BadRequestException(['a must be a string'])).code).toBe('validation_failed');
+    expect(sut.render(new BadRequestException(['a must be a string'])).code).toBe(
+      'validation_failed',
+    );
     expect(sut.render({ statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' })).toMatchObject({
       status: 413,
       code: 'payload_too_large',

@@ -46,10 +46,19 @@ export async function createHttpApp(
   instance.addContentTypeParser(
     '*',
     { parseAs: 'buffer', bodyLimit: maxLimit },
-    (request: FastifyRequest, body: Buffer | string, done: (err: Error | null, value?: unknown) => void) => {
+    (
+      request: FastifyRequest,
+      body: Buffer | string,
+      done: (err: Error | null, value?: unknown) => void,
+    ) => {
       const bytes = typeof body === 'string' ? Buffer.from(body) : body;
       if (bytes.length > limitFor(request.url, limits)) {
-        done(new ProtocolError('payload_too_large', `body over ${limitFor(request.url, limits)} bytes`));
+        done(
+          new ProtocolError(
+            'payload_too_large',
+            `body over ${limitFor(request.url, limits)} bytes`,
+          ),
+        );
         return;
       }
       // Internal calls such as `POST /api/v1/announce` carry no body, yet some clients
@@ -88,7 +97,10 @@ export function parseJson(bytes: Buffer): unknown {
     throw new ProtocolError('invalid_json', 'body is not valid UTF-8');
   }
   try {
-    return secureJsonParse.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+    return secureJsonParse.parse(text, undefined, {
+      protoAction: 'error',
+      constructorAction: 'error',
+    });
   } catch (err) {
     throw new ProtocolError('invalid_json', `body is not valid JSON: ${(err as Error).message}`);
   }
@@ -111,7 +123,9 @@ function mountOpenApi(app: INestApplication, title: string): void {
       app,
       new DocumentBuilder()
         .setTitle(title)
-        .setDescription('Internal API (/api/v1) and public protocol endpoints; see PROTOCOL.md and SERVICES.md')
+        .setDescription(
+          'Internal API (/api/v1) and public protocol endpoints; see PROTOCOL.md and SERVICES.md',
+        )
         .setVersion('1.0')
         .addBearerAuth()
         .build(),

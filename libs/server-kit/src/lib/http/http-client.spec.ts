@@ -24,7 +24,9 @@ describe(createHttpClient.name, () => {
       maxBodyBytes: 1024,
       permitAddress: (ip) => isPermittedAddress(ip, false),
     });
-    await expect(sut.get(`http://localhost:${port}/`)).rejects.toMatchObject({ code: 'EADDRNOTPERMITTED' });
+    await expect(sut.get(`http://localhost:${port}/`)).rejects.toMatchObject({
+      code: 'EADDRNOTPERMITTED',
+    });
   });
 
   it('connects when the resolved addresses are permitted (development mode)', async () => {

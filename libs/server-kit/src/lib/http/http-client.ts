@@ -23,7 +23,11 @@ type LookupCallback = (
 
 /** A `lookup` for http agents that refuses the connection if any resolved address is not permitted. */
 export function guardedLookup(permit: (ip: string) => boolean) {
-  return (hostname: string, options: { all?: boolean; family?: number }, callback: LookupCallback): void => {
+  return (
+    hostname: string,
+    options: { all?: boolean; family?: number },
+    callback: LookupCallback,
+  ): void => {
     const query: LookupAllOptions = { family: options.family ?? 0, all: true };
     dnsLookup(hostname, query, (err, addresses) => {
       if (err) {
@@ -51,7 +55,9 @@ export function guardedLookup(permit: (ip: string) => boolean) {
  * point a signed request into a private network), and no throwing on HTTP status.
  */
 export function createHttpClient(options: HttpClientOptions): AxiosInstance {
-  const lookup = options.permitAddress ? (guardedLookup(options.permitAddress) as never) : undefined;
+  const lookup = options.permitAddress
+    ? (guardedLookup(options.permitAddress) as never)
+    : undefined;
   return axios.create({
     timeout: options.timeoutMs,
     maxContentLength: options.maxBodyBytes,

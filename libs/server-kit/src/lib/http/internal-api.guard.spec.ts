@@ -3,7 +3,11 @@ import { ProtocolError } from '@pager/protocol';
 import { InternalApiGuard } from './internal-api.guard';
 
 function contextFor(url: string, remoteAddress: string, authorization?: string): ExecutionContext {
-  const request = { url, socket: { remoteAddress }, headers: authorization ? { authorization } : {} };
+  const request = {
+    url,
+    socket: { remoteAddress },
+    headers: authorization ? { authorization } : {},
+  };
   return { switchToHttp: () => ({ getRequest: () => request }) } as unknown as ExecutionContext;
 }
 
@@ -41,16 +45,21 @@ describe(InternalApiGuard.name, () => {
 
     it('needs the bearer token, also from loopback', () => {
       expect(outcome(sut, contextFor('/api/v1/peers', '127.0.0.1'))).toBe('401 unauthorized');
-      expect(outcome(sut, contextFor('/api/v1/peers', '127.0.0.1', 'Bearer wrong'))).toBe('401 unauthorized');
-      expect(outcome(sut, contextFor('/api/v1/peers?x=1', '10.0.0.7', 'Bearer a-long-enough-secret-token'))).toBe(
-        'allowed',
+      expect(outcome(sut, contextFor('/api/v1/peers', '127.0.0.1', 'Bearer wrong'))).toBe(
+        '401 unauthorized',
       );
+      expect(
+        outcome(
+          sut,
+          contextFor('/api/v1/peers?x=1', '10.0.0.7', 'Bearer a-long-enough-secret-token'),
+        ),
+      ).toBe('allowed');
     });
 
     it('refuses other authorization schemes', () => {
-      expect(outcome(sut, contextFor('/api/v1/peers', '10.0.0.7', 'Basic a-long-enough-secret-token'))).toBe(
-        '401 unauthorized',
-      );
+      expect(
+        outcome(sut, contextFor('/api/v1/peers', '10.0.0.7', 'Basic a-long-enough-secret-token')),
+      ).toBe('401 unauthorized');
     });
   });
 });

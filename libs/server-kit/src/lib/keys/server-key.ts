@@ -1,5 +1,14 @@
 import { KeyObject, createPublicKey, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   fingerprint,
@@ -75,7 +84,9 @@ function fromPem(pem: string, path: string): ServerKey {
   }
   const server = new ServerKey(key);
   if (!isAcceptableServerKey(server.publicKey)) {
-    throw new ConfigError(`PRIVATE_KEY_PATH ${path} must be an RSA key of at least 2048 bits, e=65537`);
+    throw new ConfigError(
+      `PRIVATE_KEY_PATH ${path} must be an RSA key of at least 2048 bits, e=65537`,
+    );
   }
   return server;
 }

@@ -1,7 +1,12 @@
 import { LoggerService } from '@nestjs/common';
 import type { LogLevel } from '../config/common-config';
 
-const FRAMEWORK_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory']);
+const FRAMEWORK_CONTEXTS = new Set([
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestFactory',
+]);
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /**
@@ -48,7 +53,14 @@ export class JsonLogger implements LoggerService {
       this.write(JSON.stringify(record));
     } catch {
       // A log line must never take the service down (e.g. a circular field).
-      this.write(JSON.stringify({ time: record.time, level, service: this.service, msg: 'unserialisable log record' }));
+      this.write(
+        JSON.stringify({
+          time: record.time,
+          level,
+          service: this.service,
+          msg: 'unserialisable log record',
+        }),
+      );
     }
   }
 }

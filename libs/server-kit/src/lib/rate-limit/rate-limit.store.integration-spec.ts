@@ -37,7 +37,9 @@ describe(RateLimitStore.name, () => {
     const replica = new RateLimitStore(database.dataSource);
     const now = Date.now();
     const decisions = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => (i % 2 ? sut : replica).consume('gossip:two.example', 25, now)),
+      Array.from({ length: 60 }, (_, i) =>
+        (i % 2 ? sut : replica).consume('gossip:two.example', 25, now),
+      ),
     );
     expect(decisions.filter((d) => d.allowed)).toHaveLength(25);
     expect(decisions.filter((d) => d.violation)).toHaveLength(1);

@@ -86,7 +86,13 @@ export class RateLimitStore {
       await manager.query(
         `UPDATE rate_limits SET window_start = $2, count = $3, violations = $4, blocked_until = $5
          WHERE key = $1`,
-        [key, new Date(state.windowStartMs), state.count, state.violations, new Date(state.blockedUntilMs)],
+        [
+          key,
+          new Date(state.windowStartMs),
+          state.count,
+          state.violations,
+          new Date(state.blockedUntilMs),
+        ],
       );
       return decisions;
     });

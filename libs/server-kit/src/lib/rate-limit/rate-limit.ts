@@ -39,19 +39,34 @@ export function consumeRateLimit(
   windowMs: number = RATE_LIMIT_WINDOW_MS,
 ): RateLimitDecision {
   if (nowMs < state.blockedUntilMs) {
-    return { allowed: false, retryAfterSeconds: secondsUntil(state.blockedUntilMs, nowMs), violation: false, state };
+    return {
+      allowed: false,
+      retryAfterSeconds: secondsUntil(state.blockedUntilMs, nowMs),
+      violation: false,
+      state,
+    };
   }
   const windowExpired = nowMs - state.windowStartMs >= windowMs || nowMs < state.windowStartMs;
   const current = windowExpired ? { ...state, windowStartMs: nowMs, count: 0 } : state;
   if (current.count < limitPerWindow) {
-    return { allowed: true, retryAfterSeconds: 0, violation: false, state: { ...current, count: current.count + 1 } };
+    return {
+      allowed: true,
+      retryAfterSeconds: 0,
+      violation: false,
+      state: { ...current, count: current.count + 1 },
+    };
   }
   const blockedUntilMs = nowMs + blockSecondsFor(current.violations) * 1000;
   return {
     allowed: false,
     retryAfterSeconds: secondsUntil(blockedUntilMs, nowMs),
     violation: true,
-    state: { windowStartMs: blockedUntilMs, count: 0, violations: current.violations + 1, blockedUntilMs },
+    state: {
+      windowStartMs: blockedUntilMs,
+      count: 0,
+      violations: current.violations + 1,
+      blockedUntilMs,
+    },
   };
 }
 
