@@ -30,6 +30,11 @@ export default [
               onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'],
             },
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'] },
+            // The demo starts real servers with the test harness's process runner.
+            {
+              sourceTag: 'scope:tools',
+              onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'],
+            },
           ],
         },
       ],
@@ -66,6 +71,10 @@ export default [
               onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'],
             },
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'] },
+            {
+              sourceTag: 'scope:tools',
+              onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'],
+            },
           ],
         },
       ],

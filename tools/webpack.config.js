@@ -7,7 +7,7 @@ const { TsconfigPathsPlugin } = require('tsconfig-paths-webpack-plugin');
 
 module.exports = (env) => {
   const app = env.app;
-  if (!['discovery', 'adapter'].includes(app)) throw new Error(`unknown app ${app}`);
+  if (!['discovery', 'adapter', 'demo'].includes(app)) throw new Error(`unknown app ${app}`);
   const root = path.resolve(__dirname, '..');
   const tsconfig = path.join(root, 'apps', app, 'tsconfig.app.json');
   return {

@@ -14,6 +14,8 @@ export interface ServiceProcessOptions {
   baseUrl: string;
   logFile: string;
   readyTimeoutMs?: number;
+  /** Where `dist/` is; REPO_ROOT unless the caller is itself bundled elsewhere (the demo). */
+  repoRoot?: string;
 }
 
 /**
@@ -31,7 +33,8 @@ export class ServiceProcess {
   }
 
   async start(): Promise<void> {
-    const main = join(REPO_ROOT, 'dist', 'apps', this.options.service, 'main.js');
+    const root = this.options.repoRoot ?? REPO_ROOT;
+    const main = join(root, 'dist', 'apps', this.options.service, 'main.js');
     const log = createWriteStream(this.options.logFile, { flags: 'a' });
     const child = spawn(process.execPath, [main], {
       env: { PATH: process.env.PATH ?? '', ...this.options.env },
