@@ -143,6 +143,28 @@ describe('POST /discovery/gossip', () => {
     expect([status, body.error]).toEqual([400, 'unsupported_version']);
   });
 
+  it.each([
+    ['another type', { version: '2.0', type: 'gossip_v2', frames: [1, 2] }],
+    ['no type and no members of 1.0', { version: '2.0', payload: 'x' }],
+  ])(
+    'refuses a 2.0 envelope with %s with unsupported_version (version before schema)',
+    async (_what, envelope) => {
+      const { status, body } = await call('POST', '/discovery/gossip', envelope);
+      expect([status, body.error]).toEqual([400, 'unsupported_version']);
+    },
+  );
+
+  it.each([
+    ['a missing version', { version: undefined }],
+    ['a numeric version', { version: 2 }],
+  ])('refuses an envelope with %s with validation_failed', async (_what, overrides) => {
+    const { status, body } = await call('POST', '/discovery/gossip', {
+      ...gossip(),
+      ...overrides,
+    });
+    expect([status, body.error]).toEqual([400, 'validation_failed']);
+  });
+
   it('refuses a body over 4 MiB with payload_too_large', async () => {
     const big = JSON.stringify({ ...gossip(), padding: 'x'.repeat(4 * 1024 * 1024 + 10) });
     const { status, body } = await call('POST', '/discovery/gossip', big);
@@ -253,6 +275,22 @@ describe('POST /discovery/query', () => {
   it('refuses version 2.0 with unsupported_version', async () => {
     const { status, body } = await call('POST', '/discovery/query', query({ version: '2.0' }));
     expect([status, body.error]).toEqual([400, 'unsupported_version']);
+  });
+
+  it('refuses a 2.0 query of another shape with unsupported_version (version before schema)', async () => {
+    const { status, body } = await call('POST', '/discovery/query', {
+      version: '2.0',
+      lookup: { names: ['other.example'] },
+    });
+    expect([status, body.error]).toEqual([400, 'unsupported_version']);
+  });
+
+  it('refuses a query without a version with validation_failed', async () => {
+    const { status, body } = await call('POST', '/discovery/query', {
+      ...query(),
+      version: undefined,
+    });
+    expect([status, body.error]).toEqual([400, 'validation_failed']);
   });
 
   it('refuses a body over 64 KiB with payload_too_large', async () => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   GossipDto,
+  assertSupportedVersion,
   GossipPushDto,
   GossipPushReplyDto,
   GossipReply,
@@ -69,6 +70,7 @@ export class GossipService {
 
   /** `POST {discovery}/gossip`: a `gossip` or `gossip_push` envelope. */
   async receive(body: unknown): Promise<GossipReply | GossipPushReply> {
+    assertSupportedVersion(body); // first, before the type and the schema (order of checks)
     const type =
       typeof body === 'object' && body !== null
         ? (body as Record<string, unknown>)['type']

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   Announcement,
+  assertSupportedVersion,
   PROTOCOL_VERSION,
   MAX_QUERY_HOPS,
   Query,
@@ -53,6 +54,7 @@ export class QueryService {
 
   /** `POST {discovery}/query` from another daemon. */
   async receive(raw: unknown): Promise<QueryReply> {
+    assertSupportedVersion(raw); // first, before the schema (order of checks)
     const query = requireValid(validateWire(QueryDto, raw));
     await this.auth.authenticate(
       {
