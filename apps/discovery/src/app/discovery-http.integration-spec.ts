@@ -7,7 +7,12 @@ import {
   signObject,
   verifyObjectSignature,
 } from '@pager/protocol';
-import { RunningService, freeLoopbackPort, startService } from '@pager/server-kit';
+import {
+  RunningService,
+  buildOpenApiDocument,
+  freeLoopbackPort,
+  startService,
+} from '@pager/server-kit';
 import { call as callUrl, dropTestSchema, naughtyStrings, vectorKey } from '@pager/testing';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -103,6 +108,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.close();
   await dropTestSchema(schema);
+});
+
+describe('GET /docs', () => {
+  it('serves the OpenAPI document that docs/api.md is rendered from (npm run docs:api)', async () => {
+    const { status, body } = await call('GET', '/docs');
+    expect(status).toBe(200);
+    expect(body.paths).toEqual((await buildOpenApiDocument(discoveryService)).paths);
+  });
 });
 
 describe('GET /discovery/announcement', () => {
