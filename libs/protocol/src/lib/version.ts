@@ -10,8 +10,8 @@ export function isSupportedVersion(v: string): boolean {
 
 /**
  * The first check on every protocol object a server receives (a message, a gossip envelope, a
- * query), right after JSON parsing and before the schema (docs/protocol.md, "Order of checks";
- * PROTOCOL.md sections 5 and 9). Only the `version` member is read, so an object of a future
+ * query, a peer file), right after JSON parsing and before the schema (docs/protocol.md §10
+ * "Order of checks" and §5 "Versioning"). Only the `version` member is read, so an object of a future
  * major with another shape is answered `unsupported_version`, not `validation_failed`.
  *
  * @param body the parsed JSON body, of any type.

@@ -15,7 +15,7 @@ export function inboundControllerAt(publicPath: string): Type<unknown> {
 
     @ApiRoute({
       summary:
-        'A federated message from another server (docs/protocol.md §5), answered with a signed ack whether delivered or rejected.',
+        'A federated message from another server (protocol.md §9), answered with a signed ack whether delivered or rejected.',
       access: 'public',
       body: 'a signed federated message (at most 64 KiB)',
       responses: { 200: 'the signed ack: `status` `delivered`, or `rejected` with a `reason`' },

@@ -12,7 +12,7 @@ export class AnnouncementController {
 
   @ApiRoute({
     summary:
-      "This server's own current signed announcement (docs/protocol.md §2); bootstrap and the key refresh before `key_mismatch` fetch it.",
+      "This server's own current signed announcement (protocol.md §6); bootstrap and the key refresh before `key_mismatch` fetch it.",
     access: 'public',
     responses: { 200: 'the signed announcement' },
   })

@@ -12,7 +12,7 @@ export class GossipController {
 
   @ApiRoute({
     summary:
-      'One step of a gossip exchange (docs/protocol.md §3): a `gossip` envelope is answered with a `gossip_reply`, a `gossip_push` with a `gossip_push_reply`.',
+      'One step of a gossip exchange (protocol.md §7): a `gossip` envelope is answered with a `gossip_reply`, a `gossip_push` with a `gossip_push_reply`.',
     access: 'public',
     body: 'a signed `gossip` or `gossip_push` envelope (at most 4 MiB)',
     responses: { 200: 'the signed `gossip_reply` or `gossip_push_reply`' },

@@ -46,7 +46,7 @@ export interface GossipTarget {
 const GOSSIP_TIMEOUT_MS = 10_000;
 
 /**
- * Anti-entropy gossip (PROTOCOL.md section 3), both sides: answering `gossip` and
+ * Anti-entropy gossip (docs/protocol.md §7), both sides: answering `gossip` and
  * `gossip_push`, and starting exchanges with neighbours.
  */
 @Injectable()

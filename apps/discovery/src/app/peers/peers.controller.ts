@@ -25,7 +25,7 @@ export class PeersController {
     summary:
       'Takes the peers of a peer exchange file as candidates (no trust: each is verified before use).',
     access: 'internal',
-    body: 'a peer exchange file (docs/protocol.md §8), at most 4 MiB',
+    body: 'a peer exchange file (protocol.md §11), at most 4 MiB',
     responses: {
       200: '`{ "accepted", "rejected" }`: counts of peers taken as candidates and refused',
     },

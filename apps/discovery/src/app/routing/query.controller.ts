@@ -12,7 +12,7 @@ export class QueryController {
 
   @ApiRoute({
     summary:
-      'A query for a domain (docs/protocol.md §4): answered from what this server knows, else flooded on to its neighbours.',
+      'A query for a domain (protocol.md §8): answered from what this server knows, else flooded on to its neighbours.',
     access: 'public',
     body: 'a signed `query` (at most 64 KiB)',
     responses: {

@@ -32,7 +32,7 @@ const PER_HOP_TIMEOUT_MS = 2_500;
 const REQUESTER_TIMEOUT_MS = 15_000;
 
 /**
- * Domain resolution by query flooding (PROTOCOL.md section 4): answering and relaying
+ * Domain resolution by query flooding (docs/protocol.md §8): answering and relaying
  * queries, and flooding our own.
  */
 @Injectable()
