@@ -21,7 +21,7 @@ import {
   verifyRotationSignature,
 } from '@pager/protocol';
 import { withProtocolExamples } from '@pager/testing';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -185,6 +185,20 @@ describe('error codes', () => {
 
   it('every error code the services can answer (ERROR_STATUS) is in docs/protocol.md or docs/api.md', () => {
     expect(Object.keys(ERROR_STATUS).filter((code) => !documented(code))).toEqual([]);
+  });
+
+  it('every ack_* last_error code of the adapter is in docs/api.md', () => {
+    const delivery = path.resolve(__dirname, '../../adapter/src/app/delivery');
+    const codes = new Set(
+      readdirSync(delivery)
+        .filter((file) => file.endsWith('.ts') && !/spec\.ts$/.test(file))
+        .flatMap((file) => [
+          ...readFileSync(path.join(delivery, file), 'utf8').matchAll(/'(ack_[a-z_]+)'/g),
+        ])
+        .map((m) => m[1]),
+    );
+    expect(codes.size).toBeGreaterThan(0);
+    expect([...codes].filter((code) => !apiMd.includes(`\`${code}\``))).toEqual([]);
   });
 
   it('every ack rejection reason is in docs/protocol.md', () => {
