@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm start`: one complete server (discovery daemon + federation adapter) from dist/,
-// configured by the environment as SERVICES.md describes. The daemon starts first (it
+// configured by the environment as docs/api.md describes. The daemon starts first (it
 // creates the shared key if there is none); SIGINT/SIGTERM stop both cleanly.
 'use strict';
 const { spawn } = require('node:child_process');

@@ -2,7 +2,7 @@ import { TestServer, call, eventually } from '@pager/testing';
 
 /**
  * Real discovery daemons, each a separate process on its own loopback address, gossiping
- * with short intervals. Server ids are single-label names (allowed by PROTOCOL.md).
+ * with short intervals. Server ids are single-label names (allowed by docs/protocol.md §1).
  */
 interface PeerView {
   server_id: string;

@@ -19,7 +19,7 @@ import { TestServer, call, eventually } from '@pager/testing';
  * never acknowledges, a kill -9 of the sender, duplicates and hostile inbound pages.
  */
 const RETRY_DELAY_MS = 4000;
-/** The adapter caches daemon answers for at most 10 s (SERVICES.md). */
+/** The adapter caches daemon answers for at most 10 s (docs/api.md). */
 const ROUTE_CACHE_MS = 10_000;
 const timers = {
   ACK_TIMEOUT_MS: '1500',

@@ -15,3 +15,5 @@ export * from './lib/platform.module';
 export * from './lib/service-runner';
 export * from './lib/rate-limit/rate-limit';
 export * from './lib/rate-limit/rate-limit.store';
+export * from './lib/http/api-route.decorator';
+export * from './lib/http/openapi-markdown';

@@ -563,11 +563,20 @@ describe('adapter over HTTP', () => {
       );
     });
 
-    it('checks the schema before the version, and answers invalid JSON', async () => {
+    it('checks the version right after JSON, before the schema: a 2.0 of another shape is unsupported_version', async () => {
       const noId = { ...message({ version: '2.0' }) } as Record<string, unknown>;
       delete noId.message_id;
-      expect((await post(noId)).body.error).toBe('validation_failed');
+      expect((await post(noId)).body.error).toBe('unsupported_version');
+      const other = await post({ version: '2.0', envelope: { parts: [1, 2] } });
+      expect([other.status, other.body.error]).toEqual([400, 'unsupported_version']);
       expect((await post('{not json')).body.error).toBe('invalid_json');
+    });
+
+    it('answers validation_failed to a message whose version is missing or not a string', async () => {
+      const missing = { ...message() } as Record<string, unknown>;
+      delete missing.version;
+      expect((await post(missing)).body.error).toBe('validation_failed');
+      expect((await post({ ...message(), version: 1 })).body.error).toBe('validation_failed');
     });
 
     it('mounts the public route under the path of FEDERATION_PUBLIC_URL only', async () => {

@@ -7,7 +7,12 @@ import {
   signObject,
   verifyObjectSignature,
 } from '@pager/protocol';
-import { RunningService, freeLoopbackPort, startService } from '@pager/server-kit';
+import {
+  RunningService,
+  buildOpenApiDocument,
+  freeLoopbackPort,
+  startService,
+} from '@pager/server-kit';
 import { call as callUrl, dropTestSchema, naughtyStrings, vectorKey } from '@pager/testing';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -105,6 +110,14 @@ afterAll(async () => {
   await dropTestSchema(schema);
 });
 
+describe('GET /docs', () => {
+  it('serves the OpenAPI document that docs/api.md is rendered from (npm run docs:api)', async () => {
+    const { status, body } = await call('GET', '/docs');
+    expect(status).toBe(200);
+    expect(body.paths).toEqual((await buildOpenApiDocument(discoveryService)).paths);
+  });
+});
+
 describe('GET /discovery/announcement', () => {
   it('serves the own announcement, signed with the server key', async () => {
     const { status, body } = await call('GET', '/discovery/announcement');
@@ -141,6 +154,28 @@ describe('POST /discovery/gossip', () => {
   it('refuses version 2.0 with unsupported_version', async () => {
     const { status, body } = await call('POST', '/discovery/gossip', gossip({ version: '2.0' }));
     expect([status, body.error]).toEqual([400, 'unsupported_version']);
+  });
+
+  it.each([
+    ['another type', { version: '2.0', type: 'gossip_v2', frames: [1, 2] }],
+    ['no type and no members of 1.0', { version: '2.0', payload: 'x' }],
+  ])(
+    'refuses a 2.0 envelope with %s with unsupported_version (version before schema)',
+    async (_what, envelope) => {
+      const { status, body } = await call('POST', '/discovery/gossip', envelope);
+      expect([status, body.error]).toEqual([400, 'unsupported_version']);
+    },
+  );
+
+  it.each([
+    ['a missing version', { version: undefined }],
+    ['a numeric version', { version: 2 }],
+  ])('refuses an envelope with %s with validation_failed', async (_what, overrides) => {
+    const { status, body } = await call('POST', '/discovery/gossip', {
+      ...gossip(),
+      ...overrides,
+    });
+    expect([status, body.error]).toEqual([400, 'validation_failed']);
   });
 
   it('refuses a body over 4 MiB with payload_too_large', async () => {
@@ -253,6 +288,22 @@ describe('POST /discovery/query', () => {
   it('refuses version 2.0 with unsupported_version', async () => {
     const { status, body } = await call('POST', '/discovery/query', query({ version: '2.0' }));
     expect([status, body.error]).toEqual([400, 'unsupported_version']);
+  });
+
+  it('refuses a 2.0 query of another shape with unsupported_version (version before schema)', async () => {
+    const { status, body } = await call('POST', '/discovery/query', {
+      version: '2.0',
+      lookup: { names: ['other.example'] },
+    });
+    expect([status, body.error]).toEqual([400, 'unsupported_version']);
+  });
+
+  it('refuses a query without a version with validation_failed', async () => {
+    const { status, body } = await call('POST', '/discovery/query', {
+      ...query(),
+      version: undefined,
+    });
+    expect([status, body.error]).toEqual([400, 'validation_failed']);
   });
 
   it('refuses a body over 64 KiB with payload_too_large', async () => {

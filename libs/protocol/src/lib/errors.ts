@@ -1,4 +1,4 @@
-/** Every error code a peer or client may see (PROTOCOL.md section 6, plus the adapter's API). */
+/** Every error code a peer or client may see (docs/protocol.md §12, plus the adapter's API). */
 export type ErrorCode =
   | 'invalid_json'
   | 'validation_failed'

@@ -1,5 +1,5 @@
 /**
- * Classification of IP addresses for the endpoint policy (PROTOCOL.md section 2): which
+ * Classification of IP addresses for the endpoint policy (docs/protocol.md §6): which
  * addresses an announced endpoint may resolve to. Pure (node:net only, no DNS), shared by
  * the daemon's policy check and by the HTTP clients that re-check every address they
  * connect to, so that a rebinding DNS server cannot swap in a private address later.

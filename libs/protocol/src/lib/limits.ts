@@ -1,4 +1,4 @@
-/** Request body limits (PROTOCOL.md section 6): over them, 413 payload_too_large. */
+/** Request body limits (docs/protocol.md §12): over them, 413 payload_too_large. */
 export const MAX_MESSAGE_BODY_BYTES = 64 * 1024;
 export const MAX_QUERY_BODY_BYTES = 64 * 1024;
 export const MAX_GOSSIP_BODY_BYTES = 4 * 1024 * 1024;

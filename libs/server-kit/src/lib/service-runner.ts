@@ -1,10 +1,14 @@
-import { DynamicModule } from '@nestjs/common';
+import { DynamicModule, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import type { DataSource } from 'typeorm';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { CommonConfig } from './config/common-config';
 import { ConfigError, Env } from './config/env-reader';
 import { OpenDatabaseOptions, databaseOptionsFrom, openDatabase } from './database/open-database';
-import { BodyLimits, createHttpApp } from './http/create-http-app';
-import { loadOrCreateServerKey } from './keys/server-key';
+import { BodyLimits, createHttpApp, createOpenApiDocument } from './http/create-http-app';
+import { ServerKey, loadOrCreateServerKey } from './keys/server-key';
 import { JsonLogger } from './logging/json-logger';
 import { createMetricsRegistry } from './metrics/metrics-registry';
 import { PlatformDependencies } from './platform.module';
@@ -107,4 +111,40 @@ export function runService<C extends CommonConfig>(definition: ServiceDefinition
       process.exit(1);
     },
   );
+}
+
+/**
+ * The OpenAPI document a service serves at `GET /docs`, built without starting it: no key
+ * file, no database, no port. Nest builds the module graph in preview mode, so no provider
+ * runs (the database and the key are never touched); only the routes and their decorators
+ * are read. `npm run docs:api` renders it into docs/api.md, and each service's spec checks
+ * that docs/api.md still matches it.
+ *
+ * @param env configuration as for `startService`; the defaults give the default public paths
+ *   (`/discovery`, `/federation`).
+ */
+export async function buildOpenApiDocument<C extends CommonConfig>(
+  definition: ServiceDefinition<C>,
+  env: Env = {},
+): Promise<OpenAPIObject> {
+  const config = definition.loadConfig({ ...env, LOG_LEVEL: 'error' });
+  const logger = new JsonLogger(definition.name, 'error');
+  const module = definition.createModule({
+    config,
+    logger,
+    registry: createMetricsRegistry(definition.name),
+    // Never used: preview mode instantiates no provider.
+    serverKey: undefined as unknown as ServerKey,
+    dataSource: undefined as unknown as DataSource,
+  });
+  const app = await NestFactory.create(module as unknown as Type<unknown>, new FastifyAdapter(), {
+    preview: true,
+    logger: false,
+    abortOnError: false,
+  });
+  try {
+    return createOpenApiDocument(app, definition.title);
+  } finally {
+    await app.close();
+  }
 }

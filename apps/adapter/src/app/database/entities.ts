@@ -1,15 +1,6 @@
-import { ContactEntity } from '../contacts/contact.entity';
-import { InboundReceiptEntity } from '../inbound/inbound-receipt.entity';
-import { MessageEntity } from '../messages/message.entity';
-import { UserBlockEntity } from '../users/user-block.entity';
-import { UserEntity } from '../users/user.entity';
-
-// Every TypeORM entity of the adapter schema.
+// The adapter reads and writes its tables (users, user_blocks, contacts, messages,
+// inbound_receipts) with SQL, each through its one owner (UsersService, ContactsService,
+// MessagesService and the outbox, InboundReceipts); the migrations are their only
+// description. Add an entity here only together with a repository that queries it.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const ADAPTER_ENTITIES: Function[] = [
-  UserEntity,
-  UserBlockEntity,
-  ContactEntity,
-  MessageEntity,
-  InboundReceiptEntity,
-];
+export const ADAPTER_ENTITIES: Function[] = [];

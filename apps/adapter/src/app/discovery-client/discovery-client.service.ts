@@ -7,7 +7,7 @@ import { ADAPTER_CONFIG } from '../config/adapter-config.module';
 import { RouteLookup, parseRouteBody } from './route';
 import { TtlCache } from './ttl-cache';
 
-/** SERVICES.md: answers from the daemon are cached for at most 10 s. */
+/** docs/api.md: answers from the daemon are cached for at most 10 s. */
 export const DAEMON_CACHE_MS = 10_000;
 const DAEMON_TIMEOUT_MS = 5_000;
 

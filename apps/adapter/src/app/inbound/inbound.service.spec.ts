@@ -156,4 +156,16 @@ describe(InboundService.name, () => {
     expect((await refusal(message())).code).toBe('blocked');
     expect(discovery.resolveRoute).not.toHaveBeenCalled();
   });
+
+  it('answers unsupported_version to a 2.0 body of another shape, before the schema and the daemon', async () => {
+    const err = await refusal({ version: '2.0', frames: [{ to: 'alice@home.test' }] });
+    expect([err.code, err.status]).toEqual(['unsupported_version', 400]);
+    expect(discovery.isBlocked).not.toHaveBeenCalled();
+  });
+
+  it('answers validation_failed to a message without a string version', async () => {
+    const { version: _dropped, ...unversioned } = message();
+    expect((await refusal(unversioned)).code).toBe('validation_failed');
+    expect((await refusal({ ...message(), version: 1 })).code).toBe('validation_failed');
+  });
 });

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   Ack,
   MESSAGE_TYPE_PAGER,
+  assertSupportedVersion,
   MessageDto,
   PROTOCOL_VERSION,
   ProtocolError,
@@ -63,6 +64,7 @@ export class InboundService {
   }
 
   private async check(body: unknown): Promise<Ack> {
+    assertSupportedVersion(body); // before the schema: a future major gets unsupported_version
     // Schema (address syntax of from/to included: without a valid sender domain no later check can run).
     const wire = validateWire(MessageDto, body);
     if (!wire.ok) throw new ProtocolError('validation_failed', wire.errors.join('; '));

@@ -1,5 +1,7 @@
 import { decodeContent } from '../common/stored-content';
-import type { MessageStatus } from './message.entity';
+
+/** Where a page stands: docs/api.md, "Page states". */
+export type MessageStatus = 'queued' | 'sending' | 'delivered' | 'rejected' | 'failed';
 
 /** The columns every message view reads (`MESSAGE_VIEW_COLUMNS`). */
 export interface MessageRow {

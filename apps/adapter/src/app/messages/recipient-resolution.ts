@@ -12,7 +12,7 @@ export type ResolvedRecipient =
   | { kind: 'invalid' };
 
 /**
- * Where `to` goes (SERVICES.md, Sending): a contact name of the sender (case-insensitive,
+ * Where `to` goes (docs/api.md, POST /api/v1/messages): a contact name of the sender (case-insensitive,
  * the first such contact) stands for its pager address; then an address without `@` or with
  * `@<serverId>` is a local username, any other valid domain is federated.
  */

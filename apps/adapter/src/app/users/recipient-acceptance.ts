@@ -1,5 +1,7 @@
 import type { RejectReason } from '@pager/protocol';
-import type { AcceptPolicy } from './user.entity';
+
+/** Who may page a user: anyone, or only the user's contacts. */
+export type AcceptPolicy = 'anyone' | 'contacts';
 
 export interface RecipientRules {
   acceptPolicy: AcceptPolicy;

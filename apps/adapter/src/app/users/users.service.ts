@@ -11,8 +11,7 @@ import {
 import { Batcher } from '../common/batcher';
 import type { AdapterConfig } from '../config/adapter-config';
 import { ADAPTER_CONFIG } from '../config/adapter-config.module';
-import { RecipientRules } from './recipient-acceptance';
-import type { AcceptPolicy } from './user.entity';
+import type { AcceptPolicy, RecipientRules } from './recipient-acceptance';
 
 export interface UserView {
   user_id: string;

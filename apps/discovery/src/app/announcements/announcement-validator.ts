@@ -55,7 +55,7 @@ export type AnnouncementVerdict =
 type Settings = Pick<DiscoveryConfig, 'serverId' | 'announcementTtlMs'>;
 
 /**
- * Decides whether an announcement may be stored (PROTOCOL.md section 2). Reads the pin and
+ * Decides whether an announcement may be stored (docs/protocol.md §6). Reads the pin and
  * the blocklist but changes nothing: the intake applies the verdict. The signature is
  * checked over the object as received, so members this code does not know still count.
  */

@@ -1,3 +1,4 @@
+import { ApiRoute } from '@pager/server-kit';
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Announcement } from '@pager/protocol';
@@ -9,6 +10,12 @@ import { OwnAnnouncementService } from './own-announcement.service';
 export class AnnouncementController {
   constructor(@Inject(OwnAnnouncementService) private readonly own: OwnAnnouncementService) {}
 
+  @ApiRoute({
+    summary:
+      "This server's own current signed announcement (protocol.md §6); bootstrap and the key refresh before `key_mismatch` fetch it.",
+    access: 'public',
+    responses: { 200: 'the signed announcement' },
+  })
   @Get('announcement')
   current(): Promise<Announcement> {
     return this.own.current();

@@ -41,9 +41,10 @@ type Settings = Pick<
 >;
 
 /**
- * Establishes who sent a gossip envelope or query, in the order of PROTOCOL.md section 5
- * (after size, JSON and schema, which the caller has checked): version, blocklist, key
- * known, key matches the pin, signature, rate limit on the verified sender, replay window.
+ * Establishes who sent a gossip envelope or query, in the order of docs/protocol.md "Order of
+ * checks" (size, JSON, version and schema come first and are the caller's; the version is
+ * checked again here, harmlessly): blocklist, key known, key matches the pin, signature, rate
+ * limit on the verified sender, replay window.
  */
 @Injectable()
 export class SenderAuthenticator {

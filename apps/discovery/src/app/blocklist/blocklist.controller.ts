@@ -1,3 +1,4 @@
+import { ApiRoute } from '@pager/server-kit';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Put } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { validateWire } from '@pager/protocol';
@@ -10,11 +11,24 @@ import { BlockEntry, BlocklistService } from './blocklist.service';
 export class BlocklistController {
   constructor(@Inject(BlocklistService) private readonly blocklist: BlocklistService) {}
 
+  @ApiRoute({
+    summary: 'The blocklist.',
+    access: 'internal',
+    responses: { 200: '`{ "blocked": [ { "server_id", "reason", "created_at" } ] }`' },
+  })
   @Get()
   list(): Promise<{ blocked: BlockEntry[] }> {
     return this.blocklist.list();
   }
 
+  @ApiRoute({
+    summary:
+      'Blocks a server: nothing is exchanged with it any more, its envelopes, queries and messages get `403 blocked`.',
+    access: 'internal',
+    body: '`{ "reason" }` (1 to 1000 characters)',
+    responses: { 200: 'the block entry `{ "server_id", "reason", "created_at" }`' },
+    errors: ['validation_failed'],
+  })
   @Put(':serverId')
   @HttpCode(200)
   block(@Param('serverId') serverId: string, @Body() body: unknown): Promise<BlockEntry> {
@@ -24,6 +38,12 @@ export class BlocklistController {
     );
   }
 
+  @ApiRoute({
+    summary: 'Unblocks a server.',
+    access: 'internal',
+    responses: { 204: 'unblocked' },
+    errors: ['validation_failed', 'not_found'],
+  })
   @Delete(':serverId')
   @HttpCode(204)
   unblock(@Param('serverId') serverId: string): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * The endpoint policy of announcements (PROTOCOL.md section 2). Security critical: an
+ * The endpoint policy of announcements (docs/protocol.md §6). Security critical: an
  * announcement names URLs that this daemon and the adapter will later POST to, so a hostile
  * one could otherwise make us call our own loopback services, the cloud metadata endpoint
  * or the private network (SSRF).

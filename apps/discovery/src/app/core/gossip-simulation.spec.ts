@@ -66,7 +66,7 @@ function merge(server: SimServer, entries: readonly PeerEntry[]): void {
   }
 }
 
-/** One SYN/ACK/ACK2 exchange as PROTOCOL.md section 3 lays it out. */
+/** One SYN/ACK/ACK2 exchange as docs/protocol.md §7 lays it out. */
 function exchange(initiator: SimServer, responder: SimServer): void {
   const sent = digestOf(initiator);
   merge(responder, [initiator.table.get(initiator.id)!]);

@@ -1,5 +1,5 @@
 /**
- * The gossip data model and its anti-entropy decisions (PROTOCOL.md sections 2 and 3).
+ * The gossip data model and its anti-entropy decisions (docs/protocol.md §6 and §7).
  *
  * Pure functions over plain data: no I/O, no clock (time comes in as `nowMs`). The service
  * verifies each announcement (signature, pin, endpoint policy) before anything here sees it,

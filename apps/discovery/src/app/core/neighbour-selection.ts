@@ -1,5 +1,5 @@
 /**
- * Who to gossip with (PROTOCOL.md section 3, "Schedule"). Randomness is injected as
+ * Who to gossip with (docs/protocol.md §7, "Schedule"). Randomness is injected as
  * `rng: () => number` returning values in [0, 1), like Math.random, so a simulator can replay
  * a run from a seed.
  */

@@ -1,5 +1,5 @@
 /**
- * Domain resolution by query flooding (PROTOCOL.md section 4): what a receiver does with a
+ * Domain resolution by query flooding (docs/protocol.md §8): what a receiver does with a
  * query, and to whom it passes it on. The service keeps the seen-ids and negative caches
  * and does the HTTP; no timers here, the caller prunes with `pruneSeen` when it likes.
  */

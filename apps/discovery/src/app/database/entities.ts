@@ -1,12 +1,13 @@
 import { BlockRecord } from '../blocklist/blocklist.entity';
-import { GossipExchangeRecord } from '../gossip/gossip-exchange.entity';
 import { PeerCandidateRecord } from '../peers/peer-candidate.entity';
 import { PeerRecord } from '../peers/peer.entity';
 import { PinRecord } from '../pins/pin.entity';
-import { ReputationRecord, ReputationReportRecord } from '../reputation/reputation.entity';
-import { NegativeCacheRecord, SeenQueryRecord } from '../routing/query-cache.entity';
+import { ReputationRecord } from '../reputation/reputation.entity';
 
-// Every TypeORM entity of the discovery schema.
+// The TypeORM entities the discovery daemon reads through repositories. The other tables
+// (reputation_reports, gossip_exchanges, seen_queries, negative_cache, rate_limits) are
+// written and read with SQL by their one store each, and are described by the migrations
+// only: an entity class nothing queries would be a second, unchecked description.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const DISCOVERY_ENTITIES: Function[] = [
   PeerRecord,
@@ -14,8 +15,4 @@ export const DISCOVERY_ENTITIES: Function[] = [
   PinRecord,
   BlockRecord,
   ReputationRecord,
-  ReputationReportRecord,
-  GossipExchangeRecord,
-  SeenQueryRecord,
-  NegativeCacheRecord,
 ];

@@ -1,3 +1,4 @@
+import { ApiRoute } from '@pager/server-kit';
 import { Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Announcement } from '@pager/protocol';
@@ -8,6 +9,11 @@ import { AnnounceService } from './announce.service';
 export class AnnounceController {
   constructor(@Inject(AnnounceService) private readonly announce: AnnounceService) {}
 
+  @ApiRoute({
+    summary: 'Re-signs the own announcement now and pushes it to the neighbours.',
+    access: 'internal',
+    responses: { 200: 'the new signed announcement' },
+  })
   @Post('announce')
   @HttpCode(200)
   announceNow(): Promise<Announcement> {

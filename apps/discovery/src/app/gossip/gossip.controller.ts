@@ -1,3 +1,4 @@
+import { ApiRoute } from '@pager/server-kit';
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { GossipPushReply, GossipReply } from '@pager/protocol';
@@ -9,6 +10,23 @@ import { GossipService } from './gossip.service';
 export class GossipController {
   constructor(@Inject(GossipService) private readonly gossip: GossipService) {}
 
+  @ApiRoute({
+    summary:
+      'One step of a gossip exchange (protocol.md §7): a `gossip` envelope is answered with a `gossip_reply`, a `gossip_push` with a `gossip_push_reply`.',
+    access: 'public',
+    body: 'a signed `gossip` or `gossip_push` envelope (at most 4 MiB)',
+    responses: { 200: 'the signed `gossip_reply` or `gossip_push_reply`' },
+    errors: [
+      'validation_failed',
+      'unsupported_version',
+      'clock_skew',
+      'signature_invalid',
+      'key_mismatch',
+      'unknown_server',
+      'blocked',
+      'rate_limited',
+    ],
+  })
   @Post('gossip')
   @HttpCode(200)
   receive(@Body() body: unknown): Promise<GossipReply | GossipPushReply> {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   GossipDto,
+  assertSupportedVersion,
   GossipPushDto,
   GossipPushReplyDto,
   GossipReply,
@@ -45,7 +46,7 @@ export interface GossipTarget {
 const GOSSIP_TIMEOUT_MS = 10_000;
 
 /**
- * Anti-entropy gossip (PROTOCOL.md section 3), both sides: answering `gossip` and
+ * Anti-entropy gossip (docs/protocol.md §7), both sides: answering `gossip` and
  * `gossip_push`, and starting exchanges with neighbours.
  */
 @Injectable()
@@ -69,6 +70,7 @@ export class GossipService {
 
   /** `POST {discovery}/gossip`: a `gossip` or `gossip_push` envelope. */
   async receive(body: unknown): Promise<GossipReply | GossipPushReply> {
+    assertSupportedVersion(body); // first, before the type and the schema (order of checks)
     const type =
       typeof body === 'object' && body !== null
         ? (body as Record<string, unknown>)['type']

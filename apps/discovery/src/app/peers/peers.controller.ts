@@ -1,3 +1,4 @@
+import { ApiRoute } from '@pager/server-kit';
 import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { PeerFile } from '@pager/protocol';
@@ -8,17 +9,39 @@ import { PeerView, PeersService } from './peers.service';
 export class PeersController {
   constructor(@Inject(PeersService) private readonly peers: PeersService) {}
 
+  @ApiRoute({
+    summary: 'The other servers this daemon knows.',
+    access: 'internal',
+    responses: {
+      200: '`{ "peers": [ { "server_id", "endpoints", "fingerprint", "capabilities", "timestamp", "neighbor", "blocked", "score" } ] }`',
+    },
+  })
   @Get()
   list(): Promise<{ peers: PeerView[] }> {
     return this.peers.list();
   }
 
+  @ApiRoute({
+    summary:
+      'Takes the peers of a peer exchange file as candidates (no trust: each is verified before use).',
+    access: 'internal',
+    body: 'a peer exchange file (protocol.md §11), at most 4 MiB',
+    responses: {
+      200: '`{ "accepted", "rejected" }`: counts of peers taken as candidates and refused',
+    },
+    errors: ['validation_failed', 'unsupported_version'],
+  })
   @Post('import')
   @HttpCode(200)
   import(@Body() body: unknown): Promise<{ accepted: number; rejected: number }> {
     return this.peers.import(body);
   }
 
+  @ApiRoute({
+    summary: 'A peer exchange file of the live peers, this server included.',
+    access: 'internal',
+    responses: { 200: 'a peer exchange file compiled by this server' },
+  })
   @Get('export')
   export(): Promise<PeerFile> {
     return this.peers.export();

@@ -3,9 +3,8 @@ import {
   PROTOCOL_VERSION,
   PeerFile,
   PeerFileDto,
-  ProtocolError,
   formatProtocolTimestamp,
-  isSupportedVersion,
+  assertSupportedVersion,
   isValidServerId,
   validateWire,
 } from '@pager/protocol';
@@ -65,10 +64,8 @@ export class PeersService {
 
   /** Takes the peers of a peer exchange file as candidates (no trust: each is verified later). */
   async import(body: unknown): Promise<{ accepted: number; rejected: number }> {
+    assertSupportedVersion(body); // version first, then the schema (order of checks)
     const file = requireValid(validateWire(PeerFileDto, body));
-    if (!isSupportedVersion(file.version)) {
-      throw new ProtocolError('unsupported_version', `version ${file.version} is not supported`);
-    }
     const blocked = await this.blocklist.blockedIds();
     let accepted = 0;
     let rejected = 0;

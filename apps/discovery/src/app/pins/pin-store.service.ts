@@ -10,7 +10,7 @@ export interface Pin {
 }
 
 /**
- * Trust on first use (PROTOCOL.md section 2). The conditional writes make the first pin and
+ * Trust on first use (docs/protocol.md §6). The conditional writes make the first pin and
  * each rotation atomic across replicas: two different keys racing for a new server_id
  * cannot both win.
  */

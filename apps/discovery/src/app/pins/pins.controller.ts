@@ -1,3 +1,4 @@
+import { ApiRoute } from '@pager/server-kit';
 import { Controller, Delete, HttpCode, Inject, Param } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { requireServerId } from '../shared/server-id-param';
@@ -8,6 +9,13 @@ import { PinStore } from './pin-store.service';
 export class PinsController {
   constructor(@Inject(PinStore) private readonly pins: PinStore) {}
 
+  @ApiRoute({
+    summary:
+      'Forgets the pinned key of a server; the next announcement accepted for it is pinned afresh.',
+    access: 'internal',
+    responses: { 204: 'forgotten' },
+    errors: ['validation_failed', 'not_found'],
+  })
   @Delete(':serverId')
   @HttpCode(204)
   forget(@Param('serverId') serverId: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { ApiRoute } from '@pager/server-kit';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { requireServerId } from '../shared/server-id-param';
@@ -8,12 +9,27 @@ import { ReputationService, ReputationView } from './reputation.service';
 export class ReputationController {
   constructor(@Inject(ReputationService) private readonly reputation: ReputationService) {}
 
+  @ApiRoute({
+    summary: 'Records a report against a server; reports lower its score.',
+    access: 'internal',
+    body: '`{ "server_id", "reason" ([a-z0-9_.-]{1,64}), "details"? (at most 1000 characters) }`',
+    responses: { 201: '`{ "server_id", "reason" }`' },
+    errors: ['validation_failed'],
+  })
   @Post('report')
   @HttpCode(201)
   report(@Body() body: unknown): Promise<{ server_id: string; reason: string }> {
     return this.reputation.reportFromBody(body);
   }
 
+  @ApiRoute({
+    summary: 'The reputation of a server.',
+    access: 'internal',
+    responses: {
+      200: '`{ "server_id", "score" (0 to 100), "reports", "rate_limit_violations", "key_conflicts", "blocked", "first_seen", "last_seen" }`',
+    },
+    errors: ['validation_failed', 'not_found'],
+  })
   @Get(':serverId')
   get(@Param('serverId') serverId: string): Promise<ReputationView> {
     return this.reputation.get(requireServerId(serverId));

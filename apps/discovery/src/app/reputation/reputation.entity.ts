@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** Counters behind a server's score; rate-limit violations live in `rate_limits`. */
 @Entity('reputation')
@@ -20,22 +20,4 @@ export class ReputationRecord {
 
   @Column({ name: 'last_seen', type: 'timestamptz' })
   lastSeen: Date;
-}
-
-@Entity('reputation_reports')
-export class ReputationReportRecord {
-  @PrimaryGeneratedColumn({ type: 'bigint' })
-  id: string;
-
-  @Column({ name: 'server_id', type: 'text' })
-  serverId: string;
-
-  @Column({ type: 'text' })
-  reason: string;
-
-  @Column({ type: 'text', nullable: true })
-  details: string | null;
-
-  @Column({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
 }

@@ -1,3 +1,4 @@
+import { ApiRoute } from '@pager/server-kit';
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { QueryReply } from '@pager/protocol';
@@ -9,6 +10,25 @@ import { QueryService } from './query.service';
 export class QueryController {
   constructor(@Inject(QueryService) private readonly queries: QueryService) {}
 
+  @ApiRoute({
+    summary:
+      'A query for a domain (protocol.md §8): answered from what this server knows, else flooded on to its neighbours.',
+    access: 'public',
+    body: 'a signed `query` (at most 64 KiB)',
+    responses: {
+      200: '`{ "query_id", "found": true, "announcement" }` or `{ "query_id", "found": false }`',
+    },
+    errors: [
+      'validation_failed',
+      'unsupported_version',
+      'clock_skew',
+      'signature_invalid',
+      'key_mismatch',
+      'unknown_server',
+      'blocked',
+      'rate_limited',
+    ],
+  })
   @Post('query')
   @HttpCode(200)
   receive(@Body() body: unknown): Promise<QueryReply> {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   Announcement,
+  assertSupportedVersion,
   PROTOCOL_VERSION,
   MAX_QUERY_HOPS,
   Query,
@@ -31,7 +32,7 @@ const PER_HOP_TIMEOUT_MS = 2_500;
 const REQUESTER_TIMEOUT_MS = 15_000;
 
 /**
- * Domain resolution by query flooding (PROTOCOL.md section 4): answering and relaying
+ * Domain resolution by query flooding (docs/protocol.md §8): answering and relaying
  * queries, and flooding our own.
  */
 @Injectable()
@@ -53,6 +54,7 @@ export class QueryService {
 
   /** `POST {discovery}/query` from another daemon. */
   async receive(raw: unknown): Promise<QueryReply> {
+    assertSupportedVersion(raw); // first, before the schema (order of checks)
     const query = requireValid(validateWire(QueryDto, raw));
     await this.auth.authenticate(
       {

@@ -23,7 +23,7 @@ export interface Endpoints {
   discovery: string;
 }
 
-/** A server's self-signed announcement (PROTOCOL.md section 2). */
+/** A server's self-signed announcement (docs/protocol.md §6). */
 export interface Announcement {
   version: string;
   server_id: string;

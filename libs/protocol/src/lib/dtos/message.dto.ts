@@ -17,7 +17,7 @@ const FINGERPRINT_RE = /^[0-9A-F]{64}$/;
 /** 0 low, 1 normal, 2 urgent. */
 export type Priority = 0 | 1 | 2;
 
-/** A federated message (PROTOCOL.md section 5), signed by the sending server. */
+/** A federated message (docs/protocol.md §9), signed by the sending server. */
 export interface Message {
   version: string;
   message_id: string;

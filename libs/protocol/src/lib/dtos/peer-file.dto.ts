@@ -18,7 +18,7 @@ export interface PeerEntry {
 }
 
 /**
- * A list of candidate discovery endpoints (PROTOCOL.md section 8). It confers no trust: each
+ * A list of candidate discovery endpoints (docs/protocol.md §11). It confers no trust: each
  * peer is contacted and only what verifies is accepted.
  */
 export interface PeerFile {

@@ -15,7 +15,7 @@ import {
   WireVersion,
 } from './wire-rules';
 
-/** A flooded domain lookup (PROTOCOL.md section 4), re-signed by each relay as `from`. */
+/** A flooded domain lookup (docs/protocol.md §8), re-signed by each relay as `from`. */
 export interface Query {
   version: string;
   type: 'query';

@@ -4,7 +4,7 @@ import { ConfigError, Env, EnvReader } from './env-reader';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-/** Settings both services read, validated once at boot (SERVICES.md, Configuration). */
+/** Settings both services read, validated once at boot (README.md, Configuration). */
 export interface CommonConfig {
   serviceName: 'discovery' | 'adapter';
   serverId: string;

@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
+import { ApiRoute } from '../http/api-route.decorator';
 import { ServerKey } from '../keys/server-key';
 
 @ApiTags('health')
@@ -12,6 +13,11 @@ export class HealthController {
     @Inject(ServerKey) private readonly serverKey: ServerKey,
   ) {}
 
+  @ApiRoute({
+    summary: 'The process is up.',
+    access: 'open',
+    responses: { 200: '`{ "status": "ok" }`' },
+  })
   @Get('live')
   @HttpCode(200)
   live(): { status: string } {
@@ -19,6 +25,15 @@ export class HealthController {
   }
 
   /** Ready when the database answers, no migration is pending and the key is loaded. */
+  @ApiRoute({
+    summary:
+      'Ready to serve: the database answers, every migration is applied and the key is loaded.',
+    access: 'open',
+    responses: {
+      200: '`{ "status": "ok", "checks" }`',
+      503: '`{ "status": "unavailable", "checks": { "database", "migrations", "key" } }`',
+    },
+  })
   @Get('ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<Record<string, unknown>> {
     const checks: Record<string, boolean> = { database: false, migrations: false, key: false };

@@ -22,7 +22,7 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 };
 
 /**
- * Renders every error as `{ "error": code, "message" }` (PROTOCOL.md section 6).
+ * Renders every error as `{ "error": code, "message" }` (docs/protocol.md §12).
  * Peers never see a stack trace; unexpected errors are logged and answered 500.
  */
 @Catch()

@@ -1,7 +1,7 @@
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ProtocolError } from '@pager/protocol';
 import type { FastifyRequest } from 'fastify';
 import secureJsonParse from 'secure-json-parse';
@@ -114,22 +114,30 @@ export function limitFor(url: string, limits: BodyLimits): number {
   return limits.default;
 }
 
+/**
+ * The OpenAPI 3 document of a service's routes, as `GET /docs` serves it and as
+ * `npm run docs:api` renders it into docs/api.md.
+ */
+export function createOpenApiDocument(app: INestApplication, title: string): OpenAPIObject {
+  return SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(title)
+      .setDescription(
+        'Internal API (/api/v1) and public protocol endpoints; see docs/api.md and docs/protocol.md',
+      )
+      .setVersion('1.0')
+      .addBearerAuth()
+      .build(),
+  );
+}
+
 function mountOpenApi(app: INestApplication, title: string): void {
   let document: unknown;
   const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance();
   fastify.get('/docs', async (_request, reply) => {
     // Built lazily: the routes are known only once the application is initialised.
-    document ??= SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle(title)
-        .setDescription(
-          'Internal API (/api/v1) and public protocol endpoints; see PROTOCOL.md and SERVICES.md',
-        )
-        .setVersion('1.0')
-        .addBearerAuth()
-        .build(),
-    );
+    document ??= createOpenApiDocument(app, title);
     reply.header('content-type', 'application/json').send(document);
   });
 }

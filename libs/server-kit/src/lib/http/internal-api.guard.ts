@@ -9,7 +9,7 @@ export const INTERNAL_API_PREFIX = '/api/v1';
 /**
  * The internal API (`/api/v1/...`) is for the local pager tool and the sibling service.
  * With INTERNAL_API_TOKEN set every call needs `Authorization: Bearer <token>`; without
- * it only loopback connections are served (SERVICES.md, Common).
+ * it only loopback connections are served (docs/api.md, Common to both services).
  */
 @Injectable()
 export class InternalApiGuard implements CanActivate {

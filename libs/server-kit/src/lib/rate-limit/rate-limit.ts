@@ -1,5 +1,5 @@
 /**
- * Rate-limit arithmetic of PROTOCOL.md section 7, over plain data.
+ * Rate-limit arithmetic of docs/protocol.md §13, over plain data.
  *
  * A fixed window of `windowMs` opens with the first request. The request that would go
  * over the limit is a violation: it is refused and the source is blocked for
