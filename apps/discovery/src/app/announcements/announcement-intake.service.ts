@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { parseProtocolTimestamp } from '@pager/protocol';
+import { isValidServerId, parseProtocolTimestamp } from '@pager/protocol';
 import { JsonLogger } from '@pager/server-kit';
 import { DiscoveryMetrics } from '../metrics/discovery-metrics';
 import { PeerStore } from '../peers/peer-store.service';
@@ -119,7 +119,13 @@ export class AnnouncementIntake {
   private async heldAtLeastAsNew(raw: unknown): Promise<string | null> {
     if (typeof raw !== 'object' || raw === null) return null;
     const { server_id: serverId, timestamp } = raw as Record<string, unknown>;
-    if (typeof serverId !== 'string' || typeof timestamp !== 'string' || serverId.length > 253) {
+    // The id's syntax first: no query may see a hostile string (U+0000 would make PostgreSQL
+    // refuse the statement). An invalid id goes on to the validator, which rejects it.
+    if (
+      typeof serverId !== 'string' ||
+      typeof timestamp !== 'string' ||
+      !isValidServerId(serverId)
+    ) {
       return null;
     }
     const incomingMs = parseProtocolTimestamp(timestamp);

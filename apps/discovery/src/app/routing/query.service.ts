@@ -3,6 +3,7 @@ import {
   Announcement,
   PROTOCOL_VERSION,
   MAX_QUERY_HOPS,
+  ProtocolError,
   Query,
   QueryDto,
   QueryReply,
@@ -54,6 +55,10 @@ export class QueryService {
   /** `POST {discovery}/query` from another daemon. */
   async receive(raw: unknown): Promise<QueryReply> {
     const query = requireValid(validateWire(QueryDto, raw));
+    // The requester is re-signed into every forwarded copy: a lowercase DNS name or nothing.
+    if (!isValidServerId(query.requester)) {
+      throw new ProtocolError('validation_failed', 'requester: must be a lowercase DNS name');
+    }
     await this.auth.authenticate(
       {
         raw: raw as Record<string, unknown>,
