@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Post, Type } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Ip, Post, Type } from '@nestjs/common';
 import { InboundService } from './inbound.service';
 
 /**
@@ -12,8 +12,8 @@ export function inboundControllerAt(publicPath: string): Type<unknown> {
 
     @Post('messages')
     @HttpCode(200)
-    receive(@Body() body: unknown) {
-      return this.inbound.receive(body);
+    receive(@Body() body: unknown, @Ip() clientAddress: string) {
+      return this.inbound.receive(body, clientAddress);
     }
   }
   return InboundController;

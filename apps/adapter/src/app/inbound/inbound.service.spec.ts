@@ -28,7 +28,7 @@ describe(InboundService.name, () => {
   } as AdapterConfig;
   let discovery: {
     isBlocked: jest.Mock;
-    resolveRoute: jest.Mock;
+    resolveSender: jest.Mock;
     reportRateLimitViolation: jest.Mock;
   };
   let rateLimits: { consume: jest.Mock };
@@ -38,7 +38,7 @@ describe(InboundService.name, () => {
   beforeEach(() => {
     discovery = {
       isBlocked: jest.fn().mockResolvedValue(false),
-      resolveRoute: jest.fn().mockResolvedValue({
+      resolveSender: jest.fn().mockResolvedValue({
         kind: 'found',
         route: {
           serverId: 'mirah.example.com',
@@ -154,6 +154,6 @@ describe(InboundService.name, () => {
   it('refuses a blocked sender before looking its key up', async () => {
     discovery.isBlocked.mockResolvedValue(true);
     expect((await refusal(message())).code).toBe('blocked');
-    expect(discovery.resolveRoute).not.toHaveBeenCalled();
+    expect(discovery.resolveSender).not.toHaveBeenCalled();
   });
 });

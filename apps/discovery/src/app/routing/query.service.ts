@@ -178,8 +178,8 @@ export class QueryService {
         return null;
       const announcement = (response.data as Record<string, unknown>)['announcement'];
       if ((announcement as Record<string, unknown>)['server_id'] !== domain) return null;
-      const outcome = await this.intake.accept(announcement, target);
-      if (outcome.outcome === 'rejected') return null;
+      const outcome = await this.intake.accept(announcement, target, { requested: true });
+      if (outcome.outcome === 'rejected' || outcome.outcome === 'dropped') return null;
       await this.cache.forgetNegative(domain);
       const stored = await this.peers.live(domain, Date.now(), this.config.announcementTtlMs);
       return stored?.announcement ?? null;
