@@ -156,4 +156,17 @@ describe(InboundService.name, () => {
     expect((await refusal(message())).code).toBe('blocked');
     expect(discovery.resolveSender).not.toHaveBeenCalled();
   });
+
+  it('asks for the sender on behalf of the client address, and answers 429 when the daemon is over its flood budget', async () => {
+    discovery.resolveSender.mockResolvedValue({ kind: 'busy', retryAfterSeconds: 42 });
+    let error: ProtocolError | undefined;
+    try {
+      await sut.receive(message(), '203.0.113.7');
+    } catch (err) {
+      error = err as ProtocolError;
+    }
+    expect([error?.code, error?.retryAfterSeconds]).toEqual(['rate_limited', 42]);
+    expect(discovery.resolveSender).toHaveBeenCalledWith('mirah.example.com', '203.0.113.7');
+    expect(rateLimits.consume).not.toHaveBeenCalled();
+  });
 });
