@@ -16,6 +16,7 @@ import {
 } from './table-bound';
 
 const LOG_EVERY_MS = 60_000;
+const STORED_REFRESH_MS = 60_000;
 
 /**
  * Applies the table bound (table-bound.ts) with its I/O. What it remembers (the hourly
@@ -31,6 +32,10 @@ export class TableBound {
   private readonly contacted = new Set<string>();
   private readonly policy: TableBoundPolicy;
   private dropsSinceLog = 0;
+  /** Ids and arrival times of the stored entries, read at most once a minute. */
+  private stored: { atMs: number; entries: { serverId: string; receivedAt: Date }[] } | null = null;
+  /** Dropped since `stored` was read. */
+  private readonly evicted = new Set<string>();
   private lastLogMs = 0;
 
   constructor(
@@ -80,6 +85,7 @@ export class TableBound {
     if (decision.evict !== undefined) {
       await this.peers.remove([decision.evict]);
       this.held.delete(decision.evict);
+      this.evicted.add(decision.evict);
       this.metrics.tableDropped.inc({ reason: 'evicted' });
     }
     if (origin === 'relay' && via !== null) this.windows = recordRelayed(this.windows, via, nowMs);
@@ -110,8 +116,18 @@ export class TableBound {
       contactedByUsers: this.contacted.has(serverId),
       neighbour: neighbours.has(serverId),
     });
-    // Entries stored before this process started are not in `held`: read them then.
-    const stored = await this.peers.all();
+    // Entries stored before this process started are not in `held`: read them, at most once
+    // a minute (a full table read per direct newcomer would itself be a cost to flood).
+    const nowMs = Date.now();
+    if (this.stored === null || nowMs - this.stored.atMs >= STORED_REFRESH_MS) {
+      const rows = await this.peers.all();
+      this.evicted.clear();
+      this.stored = {
+        atMs: nowMs,
+        entries: rows.map((p) => ({ serverId: p.serverId, receivedAt: p.receivedAt })),
+      };
+    }
+    const stored = this.stored.entries.filter((p) => !this.evicted.has(p.serverId));
     return chooseEviction(
       stored.map((p) => {
         const known = this.held.get(p.serverId);
