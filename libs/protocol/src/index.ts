@@ -10,3 +10,4 @@ export * from './lib/errors';
 export * from './lib/limits';
 export * from './lib/dtos';
 export * from './lib/ip-class';
+export * from './lib/storable-text';

@@ -7,6 +7,7 @@ import { DiscoveryMetrics } from './metrics/discovery-metrics';
 import { EndpointChecker } from './shared/endpoint-checker';
 import { HOST_RESOLVER, HostResolver, systemHostResolver } from './shared/host-resolver';
 import { PEER_HTTP } from './shared/peer-http';
+import { connectThroughResolver } from './shared/resolver-lookup';
 
 export interface DiscoveryCoreOptions {
   config: DiscoveryConfig;
@@ -19,16 +20,24 @@ export interface DiscoveryCoreOptions {
 @Module({})
 export class DiscoveryCoreModule {
   static forRoot(options: DiscoveryCoreOptions): DynamicModule {
+    const resolver = options.hostResolver ?? systemHostResolver;
+    const permit = (ip: string): boolean =>
+      isPermittedAddress(ip, options.config.allowPrivateEndpoints);
     const providers = [
       { provide: DISCOVERY_CONFIG, useValue: options.config },
-      { provide: HOST_RESOLVER, useValue: options.hostResolver ?? systemHostResolver },
+      { provide: HOST_RESOLVER, useValue: resolver },
       {
         provide: PEER_HTTP,
-        useValue: createHttpClient({
-          timeoutMs: 10_000,
-          maxBodyBytes: MAX_GOSSIP_BODY_BYTES,
-          permitAddress: (ip) => isPermittedAddress(ip, options.config.allowPrivateEndpoints),
-        }),
+        // Connections re-check every address through the same resolver as the policy.
+        useValue: connectThroughResolver(
+          createHttpClient({
+            timeoutMs: 10_000,
+            maxBodyBytes: MAX_GOSSIP_BODY_BYTES,
+            permitAddress: permit,
+          }),
+          resolver,
+          permit,
+        ),
       },
       {
         provide: RateLimitStore,

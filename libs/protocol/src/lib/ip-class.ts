@@ -62,19 +62,14 @@ const IPV4_RANGES: readonly (readonly [IpClass, readonly Range[]])[] = [
 
 /**
  * IPv6 ranges that are not global unicast. Ranges that embed an IPv4 address (mapped,
- * compatible, NAT64, 6to4) are handled before these, by classifying the embedded address.
+ * translated, compatible, NAT64 well-known and local-use, 6to4, Teredo, ISATAP) are
+ * handled before these, by classifying the embedded address.
  */
 const IPV6_RANGES: readonly (readonly [IpClass, readonly Range[]])[] = [
   ['unique_local', [['fc00::', 7]]],
   ['link_local', [['fe80::', 10]]],
   // Deprecated site-local (RFC 3879): private in all but name.
-  [
-    'private',
-    [
-      ['fec0::', 10],
-      ['64:ff9b:1::', 48],
-    ],
-  ],
+  ['private', [['fec0::', 10]]],
   ['multicast', [['ff00::', 8]]],
   [
     'reserved',
@@ -139,27 +134,70 @@ function classifyEmbedded(ipv4: string, whenPublic: IpClass): IpClass {
   return ipClass === 'public' ? whenPublic : ipClass;
 }
 
+/** The most restrictive class of several: the first that is not public, else public. */
+function worstOf(classes: readonly IpClass[]): IpClass {
+  return classes.find((c) => c !== 'public') ?? 'public';
+}
+
+/**
+ * The IPv4 addresses a local-use NAT64 address (64:ff9b:1::/48, RFC 8215) may embed. The
+ * operator chooses the prefix length (/48, /56, /64 or /96; RFC 6052 section 2.2: bits 64-71
+ * are zero and skipped, the bits after the IPv4 address are zero), so every layout whose
+ * zero bits are zero in this address is read.
+ */
+function localUseNat64Candidates(g: readonly number[]): string[] {
+  const byte = (i: number): number => (i % 2 === 0 ? g[i >> 1] >> 8 : g[i >> 1] & 0xff);
+  const zeroFrom = (i: number): boolean => {
+    for (let j = i; j < 16; j++) if (byte(j) !== 0) return false;
+    return true;
+  };
+  const quad = (idx: readonly number[]): string => idx.map(byte).join('.');
+  const layouts: [bytes: number[], zeroSuffixFrom: number][] = [
+    [[6, 7, 9, 10], 11], // /48
+    [[7, 9, 10, 11], 12], // /56
+    [[9, 10, 11, 12], 13], // /64
+  ];
+  const readings = layouts
+    .filter(([, from]) => byte(8) === 0 && zeroFrom(from))
+    .map(([bytes]) => quad(bytes));
+  return [...readings, quad([12, 13, 14, 15])]; // /96 always fits
+}
+
 function classifyIpv6(ip: string): IpClass {
   const g = ipv6Groups(ip);
   const zeros = (from: number, to: number): boolean => g.slice(from, to).every((x) => x === 0);
+  const low32 = (): string => ipv4FromGroups(g[6], g[7]);
 
   if (zeros(0, 8)) return 'unspecified';
   if (zeros(0, 7) && g[7] === 1) return 'loopback';
   // IPv4-mapped ::ffff:a.b.c.d: the socket talks IPv4 to the embedded address.
-  if (zeros(0, 5) && g[5] === 0xffff) return classifyIpv4(ipv4FromGroups(g[6], g[7]));
+  if (zeros(0, 5) && g[5] === 0xffff) return classifyIpv4(low32());
   // IPv4-translated ::ffff:0:a.b.c.d (SIIT).
-  if (zeros(0, 4) && g[4] === 0xffff && g[5] === 0) {
-    return classifyIpv4(ipv4FromGroups(g[6], g[7]));
-  }
+  if (zeros(0, 4) && g[4] === 0xffff && g[5] === 0) return classifyIpv4(low32());
   // IPv4-compatible ::a.b.c.d: deprecated (RFC 4291), never a legitimate endpoint.
-  if (zeros(0, 6)) return classifyEmbedded(ipv4FromGroups(g[6], g[7]), 'reserved');
-  // NAT64 well-known prefix 64:ff9b::/96: an IPv6-only host with DNS64 sees every IPv4
-  // server this way, so a public embedded address is public.
-  if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) {
-    return classifyEmbedded(ipv4FromGroups(g[6], g[7]), 'public');
+  if (zeros(0, 6)) return classifyEmbedded(low32(), 'reserved');
+  // NAT64 well-known prefix 64:ff9b::/96 (RFC 6052): an IPv6-only host with DNS64 sees every
+  // IPv4 server this way, so a public embedded address is public.
+  if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return classifyEmbedded(low32(), 'public');
+  // NAT64 local-use prefix 64:ff9b:1::/48 (RFC 8215): the translator reaches the embedded
+  // address, wherever the operator's prefix length put it; every reading must be public.
+  if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 1) {
+    return worstOf(localUseNat64Candidates(g).map(classifyIpv4));
   }
-  // 6to4 2002:a.b.c.d::/48: routed through the embedded IPv4 address.
+  // 6to4 2002:a.b.c.d::/48 (RFC 3056): routed through the embedded IPv4 address.
   if (g[0] === 0x2002) return classifyEmbedded(ipv4FromGroups(g[1], g[2]), 'public');
+  // Teredo 2001:0::/32 (RFC 4380): server IPv4 in bits 32-63, the client's IPv4 (where the
+  // packets end up) in the last 32 bits, each bit inverted. Both must be public.
+  if (g[0] === 0x2001 && g[1] === 0) {
+    const client = ipv4FromGroups(~g[6] & 0xffff, ~g[7] & 0xffff);
+    return worstOf([classifyIpv4(ipv4FromGroups(g[2], g[3])), classifyIpv4(client)]);
+  }
+  // ISATAP interface ids ::0:5efe:a.b.c.d / ::200:5efe:a.b.c.d (RFC 5214) in any prefix:
+  // the tunnel ends at the embedded IPv4 address, so a non-public one decides.
+  if ((g[4] === 0 || g[4] === 0x200) && g[5] === 0x5efe) {
+    const embedded = classifyIpv4(low32());
+    if (embedded !== 'public') return embedded;
+  }
 
   for (const [ipClass, list] of IPV6_LISTS) if (list.check(ip, 'ipv6')) return ipClass;
   // Outside 2000::/3 nothing is allocated for unicast: refuse rather than guess.

@@ -1,4 +1,4 @@
-import { ProtocolError, USERNAME_RE, parseAddress } from '@pager/protocol';
+import { ProtocolError, USERNAME_RE, isStorableText, parseAddress } from '@pager/protocol';
 
 // Validation of the internal API's request bodies: plain functions over unknown input, so
 // that any JSON value (BLNS strings included) ends in a 400, never in a 500.
@@ -8,8 +8,6 @@ export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 // C0 and C1 control characters (DEL included).
 // eslint-disable-next-line no-control-regex -- matching them is the point
 const CONTROL_RE = /[\u0000-\u001F\u007F-\u009F]/;
-// A UTF-16 surrogate without its partner: PostgreSQL would store U+FFFD instead.
-const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export function invalid(message: string): ProtocolError {
   return new ProtocolError('validation_failed', message);
@@ -33,10 +31,8 @@ export function codePointLength(s: string): number {
   return n;
 }
 
-/** True if `s` survives a round trip through a PostgreSQL text column unchanged. */
-export function isStorableText(s: string): boolean {
-  return !s.includes('\u0000') && !LONE_SURROGATE_RE.test(s);
-}
+/** The shared predicate (libs/protocol storable-text.ts), re-exported for this app's rules. */
+export { isStorableText };
 
 export function isValidUserId(s: unknown): s is string {
   return typeof s === 'string' && USER_ID_RE.test(s);

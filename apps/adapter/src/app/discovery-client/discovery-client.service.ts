@@ -5,6 +5,9 @@ import type { AxiosInstance } from 'axios';
 import type { AdapterConfig } from '../config/adapter-config';
 import { ADAPTER_CONFIG } from '../config/adapter-config.module';
 import { RouteLookup, parseRouteBody } from './route';
+
+/** A route look-up for an inbound sender: `busy` when the daemon's flood budget is spent. */
+export type SenderLookup = RouteLookup | { kind: 'busy'; retryAfterSeconds: number };
 import { TtlCache } from './ttl-cache';
 
 /** docs/api.md: answers from the daemon are cached for at most 10 s. */
@@ -37,6 +40,20 @@ export class DiscoveryClientService {
 
   /** Endpoints and pinned key of `domain`; `unavailable` when the daemon cannot be asked. */
   async resolveRoute(domain: string): Promise<RouteLookup> {
+    const lookup = await this.lookUp(domain, {});
+    return lookup.kind === 'busy' ? { kind: 'unavailable', error: 'daemon_busy' } : lookup;
+  }
+
+  /**
+   * As resolveRoute, for the sender of an inbound message from `clientAddress`: the daemon
+   * spends its sender-lookup flood budget for it, and answers `busy` (with the seconds to
+   * wait) when that is exhausted (issue 9, amplification).
+   */
+  resolveSender(domain: string, clientAddress: string | undefined): Promise<SenderLookup> {
+    return this.lookUp(domain, clientAddress ? { client_address: clientAddress } : {});
+  }
+
+  private async lookUp(domain: string, body: Record<string, string>): Promise<SenderLookup> {
     if (!isValidServerId(domain)) return { kind: 'not_found' };
     const cached = this.routes.get(domain);
     if (cached) return cached;
@@ -44,8 +61,12 @@ export class DiscoveryClientService {
     try {
       const res = await this.http.post(
         `${this.base}/api/v1/route/${encodeURIComponent(domain)}`,
-        {},
+        body,
       );
+      if (res.status === 429) {
+        const retryAfter = Number(res.headers['retry-after']);
+        return { kind: 'busy', retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : 60 };
+      }
       if (res.status === 200) {
         const route = parseRouteBody(res.data, domain);
         lookup = route

@@ -1,6 +1,6 @@
 import { ApiTags } from '@nestjs/swagger';
 import { ApiRoute } from '@pager/server-kit';
-import { Body, Controller, HttpCode, Inject, Post, Type } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Ip, Post, Type } from '@nestjs/common';
 import { InboundService } from './inbound.service';
 
 /**
@@ -35,8 +35,8 @@ export function inboundControllerAt(publicPath: string): Type<unknown> {
     })
     @Post('messages')
     @HttpCode(200)
-    receive(@Body() body: unknown) {
-      return this.inbound.receive(body);
+    receive(@Body() body: unknown, @Ip() clientAddress: string) {
+      return this.inbound.receive(body, clientAddress);
     }
   }
   return InboundController;

@@ -28,7 +28,7 @@ describe(InboundService.name, () => {
   } as AdapterConfig;
   let discovery: {
     isBlocked: jest.Mock;
-    resolveRoute: jest.Mock;
+    resolveSender: jest.Mock;
     reportRateLimitViolation: jest.Mock;
   };
   let rateLimits: { consume: jest.Mock };
@@ -38,7 +38,7 @@ describe(InboundService.name, () => {
   beforeEach(() => {
     discovery = {
       isBlocked: jest.fn().mockResolvedValue(false),
-      resolveRoute: jest.fn().mockResolvedValue({
+      resolveSender: jest.fn().mockResolvedValue({
         kind: 'found',
         route: {
           serverId: 'mirah.example.com',
@@ -154,7 +154,20 @@ describe(InboundService.name, () => {
   it('refuses a blocked sender before looking its key up', async () => {
     discovery.isBlocked.mockResolvedValue(true);
     expect((await refusal(message())).code).toBe('blocked');
-    expect(discovery.resolveRoute).not.toHaveBeenCalled();
+    expect(discovery.resolveSender).not.toHaveBeenCalled();
+  });
+
+  it('asks for the sender on behalf of the client address, and answers 429 when the daemon is over its flood budget', async () => {
+    discovery.resolveSender.mockResolvedValue({ kind: 'busy', retryAfterSeconds: 42 });
+    let error: ProtocolError | undefined;
+    try {
+      await sut.receive(message(), '203.0.113.7');
+    } catch (err) {
+      error = err as ProtocolError;
+    }
+    expect([error?.code, error?.retryAfterSeconds]).toEqual(['rate_limited', 42]);
+    expect(discovery.resolveSender).toHaveBeenCalledWith('mirah.example.com', '203.0.113.7');
+    expect(rateLimits.consume).not.toHaveBeenCalled();
   });
 
   it('answers unsupported_version to a 2.0 body of another shape, before the schema and the daemon', async () => {

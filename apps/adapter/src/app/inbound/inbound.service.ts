@@ -47,9 +47,10 @@ export class InboundService {
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
   ) {}
 
-  async receive(body: unknown): Promise<Ack> {
+  /** `clientAddress`: the connection's peer, charged for resolving an unknown sender. */
+  async receive(body: unknown, clientAddress?: string): Promise<Ack> {
     try {
-      return await this.check(body);
+      return await this.check(body, clientAddress);
     } catch (err) {
       if (err instanceof ProtocolError) {
         this.metrics.inboundMessages.inc({ result: err.code });
@@ -63,7 +64,7 @@ export class InboundService {
     }
   }
 
-  private async check(body: unknown): Promise<Ack> {
+  private async check(body: unknown, clientAddress?: string): Promise<Ack> {
     assertSupportedVersion(body); // before the schema: a future major gets unsupported_version
     // Schema (address syntax of from/to included: without a valid sender domain no later check can run).
     const wire = validateWire(MessageDto, body);
@@ -91,7 +92,14 @@ export class InboundService {
     if (await this.daemonSays(() => this.discovery.isBlocked(sender))) {
       throw new ProtocolError('blocked', 'the sending server is blocked');
     }
-    const lookup = await this.discovery.resolveRoute(sender);
+    const lookup = await this.discovery.resolveSender(sender, clientAddress);
+    if (lookup.kind === 'busy') {
+      throw new ProtocolError(
+        'rate_limited',
+        'too many unknown senders to resolve, retry later',
+        lookup.retryAfterSeconds,
+      );
+    }
     if (lookup.kind === 'unavailable')
       throw new ProtocolError('service_unavailable', 'discovery is unavailable, retry later');
     if (lookup.kind === 'blocked')

@@ -1,17 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { parseProtocolTimestamp } from '@pager/protocol';
+import { isValidServerId, parseProtocolTimestamp } from '@pager/protocol';
 import { JsonLogger } from '@pager/server-kit';
 import { DiscoveryMetrics } from '../metrics/discovery-metrics';
 import { PeerStore } from '../peers/peer-store.service';
 import { PinStore } from '../pins/pin-store.service';
 import { ReputationService } from '../reputation/reputation.service';
 import { AnnouncementValidator, RejectReason } from './announcement-validator';
+import { Origin } from './table-bound';
+import { TableBound } from './table-bound.service';
 
 export type IntakeOutcome =
   | { outcome: 'stored'; serverId: string }
   /** Valid or not, nothing newer than what we hold. */
   | { outcome: 'ignored'; serverId?: string }
-  | { outcome: 'rejected'; reason: RejectReason | 'storage'; message: string };
+  | { outcome: 'rejected'; reason: RejectReason | 'storage'; message: string }
+  /** Valid or not, a server the table bound does not admit (issue 9, table flooding). */
+  | { outcome: 'dropped'; reason: 'table_bound' };
+
+export interface AcceptOptions {
+  /** The answer to a query we flooded for this server: not charged to the relaying neighbour. */
+  requested?: boolean;
+}
 
 /**
  * Takes announcements from gossip, queries and bootstrap: validates, applies the pin
@@ -26,15 +35,33 @@ export class AnnouncementIntake {
     @Inject(ReputationService) private readonly reputation: ReputationService,
     @Inject(DiscoveryMetrics) private readonly metrics: DiscoveryMetrics,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
+    @Inject(TableBound) private readonly bound: TableBound,
   ) {}
 
   /** `senderId`: the verified server that passed it on, charged for invalid ones. */
-  async accept(raw: unknown, senderId: string | null): Promise<IntakeOutcome> {
+  async accept(
+    raw: unknown,
+    senderId: string | null,
+    options: AcceptOptions = {},
+  ): Promise<IntakeOutcome> {
     // Not newer than what we hold: nothing to verify (the common case in a converged network).
     const held = await this.heldAtLeastAsNew(raw);
     if (held !== null) {
       this.metrics.announcements.inc({ outcome: 'ignored', reason: 'not_newer' });
       return { outcome: 'ignored', serverId: held };
+    }
+    const claimedId = (raw as Record<string, unknown> | null)?.['server_id'];
+    const origin: Origin = options.requested
+      ? 'requested'
+      : senderId === null || senderId === claimedId
+        ? 'direct'
+        : 'relay';
+    // A neighbour past its hourly quota of new servers: drop before any signature check.
+    if (origin === 'relay' && senderId !== null && !this.bound.hasRelayQuota(senderId)) {
+      if (typeof claimedId !== 'string' || (await this.peers.timestampOf(claimedId)) === null) {
+        this.bound.droppedUnverified(claimedId, senderId);
+        return { outcome: 'dropped', reason: 'table_bound' };
+      }
     }
     const verdict = await this.validator.validate(raw);
     if (verdict.kind === 'ignore') {
@@ -45,6 +72,10 @@ export class AnnouncementIntake {
       return this.rejected(verdict.reason, verdict.message, verdict.serverId, senderId);
     }
     const { entry } = verdict;
+    const isNew = (await this.peers.timestampOf(entry.serverId)) === null;
+    if (isNew && !(await this.bound.admit(entry.serverId, origin, senderId))) {
+      return { outcome: 'dropped', reason: 'table_bound' };
+    }
     if (verdict.pin === 'new') {
       const pinned = await this.pins.pinIfAbsent(
         entry.serverId,
@@ -119,7 +150,13 @@ export class AnnouncementIntake {
   private async heldAtLeastAsNew(raw: unknown): Promise<string | null> {
     if (typeof raw !== 'object' || raw === null) return null;
     const { server_id: serverId, timestamp } = raw as Record<string, unknown>;
-    if (typeof serverId !== 'string' || typeof timestamp !== 'string' || serverId.length > 253) {
+    // The id's syntax first: no query may see a hostile string (U+0000 would make PostgreSQL
+    // refuse the statement). An invalid id goes on to the validator, which rejects it.
+    if (
+      typeof serverId !== 'string' ||
+      typeof timestamp !== 'string' ||
+      !isValidServerId(serverId)
+    ) {
       return null;
     }
     const incomingMs = parseProtocolTimestamp(timestamp);

@@ -6,6 +6,7 @@ import {
   canonicalize,
   fingerprint,
   isAcceptableServerKey,
+  isStorableJson,
   isSupportedVersion,
   isValidServerId,
   parseProtocolTimestamp,
@@ -73,6 +74,10 @@ export class AnnouncementValidator {
     const wire = validateWire(AnnouncementDto, raw);
     if (!wire.ok) return reject('schema', wire.errors.join('; '));
     const announcement = raw as Record<string, unknown>;
+    // Members the DTO does not know are stored too (jsonb): they must be storable as well.
+    if (!isStorableJson(announcement)) {
+      return reject('schema', 'a string is not well-formed Unicode or holds U+0000');
+    }
     const dto = wire.value;
     if (!isSupportedVersion(dto.version)) {
       return reject('version', `version ${dto.version} is not supported`, dto.server_id);

@@ -10,6 +10,7 @@ import { OwnAnnouncementHolder } from './own-announcement.holder';
 import { OwnAnnouncementScheduler } from './own-announcement.scheduler';
 import { OwnAnnouncementService } from './own-announcement.service';
 import { SenderAuthenticator } from './sender-authenticator';
+import { TableBound } from './table-bound.service';
 
 @Module({
   imports: [PeersModule, PinsModule, BlocklistModule, ReputationModule],
@@ -21,7 +22,14 @@ import { SenderAuthenticator } from './sender-authenticator';
     AnnouncementValidator,
     AnnouncementIntake,
     SenderAuthenticator,
+    TableBound,
   ],
-  exports: [OwnAnnouncementService, AnnouncementValidator, AnnouncementIntake, SenderAuthenticator],
+  exports: [
+    OwnAnnouncementService,
+    AnnouncementValidator,
+    AnnouncementIntake,
+    SenderAuthenticator,
+    TableBound,
+  ],
 })
 export class AnnouncementsModule {}

@@ -32,10 +32,9 @@ export class BlocklistController {
   @Put(':serverId')
   @HttpCode(200)
   block(@Param('serverId') serverId: string, @Body() body: unknown): Promise<BlockEntry> {
-    return this.blocklist.block(
-      requireServerId(serverId),
-      requireValid(validateWire(BlockRequestDto, body)).reason,
-    );
+    const id = requireServerId(serverId);
+    const { reason } = requireValid(validateWire(BlockRequestDto, body));
+    return this.blocklist.block(id, reason);
   }
 
   @ApiRoute({

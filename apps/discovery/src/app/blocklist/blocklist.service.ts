@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ProtocolError } from '@pager/protocol';
 import { DataSource } from 'typeorm';
+import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
 import { BlockRecord } from './blocklist.entity';
 
 export interface BlockEntry {
@@ -14,7 +15,10 @@ export interface BlockEntry {
 export class BlocklistService {
   private readonly listeners: ((serverId: string) => void)[] = [];
 
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(DISCOVERY_CONFIG) private readonly config: Pick<DiscoveryConfig, 'serverId'>,
+  ) {}
 
   /** Called with the server id whenever a server gets blocked (neighbours drop it). */
   onBlocked(listener: (serverId: string) => void): void {
@@ -43,8 +47,17 @@ export class BlocklistService {
     return { blocked: rows.map(toEntry) };
   }
 
-  /** Blocks (or re-words the reason of an existing block). */
+  /**
+   * Blocks (or re-words the reason of an existing block). Throws 400 validation_failed for
+   * our own server id: blocking ourselves would refuse our own announcement and routes.
+   */
   async block(serverId: string, reason: string): Promise<BlockEntry> {
+    if (serverId === this.config.serverId) {
+      throw new ProtocolError(
+        'validation_failed',
+        `server_id: ${serverId} is this server; a server cannot block itself`,
+      );
+    }
     const rows: { server_id: string; reason: string; created_at: Date }[] =
       await this.dataSource.query(
         `INSERT INTO blocklist (server_id, reason, created_at) VALUES ($1, $2, now())

@@ -11,6 +11,13 @@ export interface DiscoveryConfig extends CommonConfig {
   announcementRefreshMs: number;
   rateLimitQueriesPerHour: number;
   rateLimitGossipPerHour: number;
+  /** Budget of floods to resolve unknown senders of inbound messages (routing/flood-budget.ts). */
+  senderLookupFloodsPerClientPerMinute: number;
+  senderLookupFloodsPerMinute: number;
+  senderLookupFloodsPerHour: number;
+  /** Table bound (announcements/table-bound.ts). */
+  maxKnownServers: number;
+  relayedServersPerNeighbourPerHour: number;
 }
 
 export function loadDiscoveryConfig(env: Env = process.env): DiscoveryConfig {
@@ -42,6 +49,22 @@ export function loadDiscoveryConfig(env: Env = process.env): DiscoveryConfig {
     ),
     rateLimitQueriesPerHour: read.int('RATE_LIMIT_QUERIES_PER_HOUR', 100, 1, 10_000_000),
     rateLimitGossipPerHour: read.int('RATE_LIMIT_GOSSIP_PER_HOUR', 120, 1, 10_000_000),
+    senderLookupFloodsPerClientPerMinute: read.int(
+      'SENDER_LOOKUP_FLOODS_PER_CLIENT_PER_MINUTE',
+      2,
+      0,
+      10_000,
+    ),
+    senderLookupFloodsPerMinute: read.int('SENDER_LOOKUP_FLOODS_PER_MINUTE', 5, 0, 10_000),
+    // A quarter of what our neighbours allow us by default: the rest stays for our users.
+    senderLookupFloodsPerHour: read.int('SENDER_LOOKUP_FLOODS_PER_HOUR', 25, 0, 1_000_000),
+    maxKnownServers: read.int('MAX_KNOWN_SERVERS', 20_000, 10, 1_000_000),
+    relayedServersPerNeighbourPerHour: read.int(
+      'RELAYED_SERVERS_PER_NEIGHBOUR_PER_HOUR',
+      2_000,
+      1,
+      1_000_000,
+    ),
   };
 }
 

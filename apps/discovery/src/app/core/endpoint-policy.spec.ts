@@ -59,7 +59,8 @@ describe('classifyIp', () => {
     ['64:ff9b::8.8.8.8', 'public'],
     ['64:ff9b::7f00:1', 'loopback'],
     ['64:ff9b::192.168.0.1', 'private'],
-    ['64:ff9b:1::1', 'private'],
+    // Local-use NAT64: classified by the IPv4 it embeds (0.0.0.1 in the /96 layout).
+    ['64:ff9b:1::1', 'unspecified'],
     ['2002:c0a8:0101::1', 'private'],
     ['2002:0808:0808::1', 'public'],
     ['2001:0:4136:e378::1', 'reserved'],

@@ -74,7 +74,10 @@ describe('discovery schema', () => {
           MIRAH.public_key,
         ),
       ).toBe(true);
-      await new BlocklistService(first.dataSource).block('evil.example', 'spam');
+      await new BlocklistService(first.dataSource, { serverId: 'self.example' }).block(
+        'evil.example',
+        'spam',
+      );
     } finally {
       await first.close();
     }
@@ -88,7 +91,11 @@ describe('discovery schema', () => {
       expect((await new PinStore(second.dataSource).get('mirah.example.com'))?.fingerprint).toBe(
         MIRAH.fingerprint,
       );
-      expect(await new BlocklistService(second.dataSource).isBlocked('evil.example')).toBe(true);
+      expect(
+        await new BlocklistService(second.dataSource, { serverId: 'self.example' }).isBlocked(
+          'evil.example',
+        ),
+      ).toBe(true);
     } finally {
       await second.close();
     }

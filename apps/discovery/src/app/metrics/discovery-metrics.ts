@@ -8,6 +8,10 @@ export class DiscoveryMetrics {
   readonly announcements: Counter<'outcome' | 'reason'>;
   readonly queries: Counter<'role' | 'result'>;
   readonly peersKnown: Gauge;
+  /** Route look-ups for the sender of an inbound message: flooded, cached, or over budget. */
+  readonly senderLookups: Counter<'result'>;
+  /** Announcements the table bound dropped (neighbour_quota, table_full) or entries evicted. */
+  readonly tableDropped: Counter<'reason'>;
 
   constructor(@Inject(Registry) registry: Registry) {
     this.gossipRounds = new Counter({
@@ -26,6 +30,18 @@ export class DiscoveryMetrics {
       name: 'discovery_queries_total',
       help: 'Domain queries, as requester or relay, by result',
       labelNames: ['role', 'result'],
+      registers: [registry],
+    });
+    this.senderLookups = new Counter({
+      name: 'discovery_sender_lookups_total',
+      help: 'Route look-ups for inbound senders: answered without a flood, flooded, or refused over budget (client, minute, hour)',
+      labelNames: ['result'],
+      registers: [registry],
+    });
+    this.tableDropped = new Counter({
+      name: 'discovery_table_dropped_total',
+      help: 'Servers not stored because of the table bound (neighbour_quota, table_full), or dropped to make room (evicted)',
+      labelNames: ['reason'],
       registers: [registry],
     });
     this.peersKnown = new Gauge({

@@ -1,3 +1,4 @@
+import { WireStorableText } from '@pager/protocol';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
 export class ReputationReportDto {
@@ -12,5 +13,6 @@ export class ReputationReportDto {
   @IsOptional()
   @IsString({ message: 'must be a string' })
   @MaxLength(1000, { message: 'must be at most 1000 characters' })
+  @WireStorableText()
   details?: string;
 }

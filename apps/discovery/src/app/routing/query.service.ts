@@ -4,6 +4,7 @@ import {
   assertSupportedVersion,
   PROTOCOL_VERSION,
   MAX_QUERY_HOPS,
+  ProtocolError,
   Query,
   QueryDto,
   QueryReply,
@@ -56,6 +57,10 @@ export class QueryService {
   async receive(raw: unknown): Promise<QueryReply> {
     assertSupportedVersion(raw); // first, before the schema (order of checks)
     const query = requireValid(validateWire(QueryDto, raw));
+    // The requester is re-signed into every forwarded copy: a lowercase DNS name or nothing.
+    if (!isValidServerId(query.requester)) {
+      throw new ProtocolError('validation_failed', 'requester: must be a lowercase DNS name');
+    }
     await this.auth.authenticate(
       {
         raw: raw as Record<string, unknown>,
@@ -175,8 +180,8 @@ export class QueryService {
         return null;
       const announcement = (response.data as Record<string, unknown>)['announcement'];
       if ((announcement as Record<string, unknown>)['server_id'] !== domain) return null;
-      const outcome = await this.intake.accept(announcement, target);
-      if (outcome.outcome === 'rejected') return null;
+      const outcome = await this.intake.accept(announcement, target, { requested: true });
+      if (outcome.outcome === 'rejected' || outcome.outcome === 'dropped') return null;
       await this.cache.forgetNegative(domain);
       const stored = await this.peers.live(domain, Date.now(), this.config.announcementTtlMs);
       return stored?.announcement ?? null;

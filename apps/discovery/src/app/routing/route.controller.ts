@@ -1,6 +1,8 @@
 import { ApiRoute } from '@pager/server-kit';
-import { Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { ProtocolError } from '@pager/protocol';
+import { isIP } from 'node:net';
 import { Route, RoutingService } from './routing.service';
 
 @ApiTags('internal')
@@ -8,17 +10,36 @@ import { Route, RoutingService } from './routing.service';
 export class RouteController {
   constructor(@Inject(RoutingService) private readonly routing: RoutingService) {}
 
+  /**
+   * Optional body `{ "client_address": "<IP>" }`: the look-up is for the sender of an inbound
+   * message from that address, and a flood spends the sender-lookup budget.
+   */
   @ApiRoute({
-    summary: 'Resolves a domain: itself, the cache, then query flooding.',
+    summary:
+      'Resolves a domain: itself, the cache, then query flooding. Optional body `{ "client_address" }`: a look-up for the sender of an inbound message from that address spends the sender-lookup budget (429 rate_limited when spent).',
     access: 'internal',
     responses: {
       200: '`{ "domain", "server_id", "endpoints", "public_key", "fingerprint", "source": "self" | "cache" | "query" }`',
     },
-    errors: ['validation_failed', 'blocked', 'domain_not_found'],
+    errors: ['validation_failed', 'blocked', 'domain_not_found', 'rate_limited'],
   })
   @Post(':domain')
   @HttpCode(200)
-  route(@Param('domain') domain: string): Promise<Route> {
-    return this.routing.route(domain);
+  route(@Param('domain') domain: string, @Body() body: unknown): Promise<Route> {
+    return this.routing.route(domain, clientAddressOf(body));
   }
+}
+
+/** The `client_address` of a route request body; 400 validation_failed if it is no IP. */
+export function clientAddressOf(body: unknown): string | undefined {
+  if (body === undefined || body === null || body === '') return undefined;
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw new ProtocolError('validation_failed', 'body: must be a JSON object');
+  }
+  const value = (body as Record<string, unknown>)['client_address'];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length > 64 || isIP(value) === 0) {
+    throw new ProtocolError('validation_failed', 'client_address: must be an IP address');
+  }
+  return value;
 }

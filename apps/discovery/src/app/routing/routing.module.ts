@@ -7,10 +7,11 @@ import { QueryController } from './query.controller';
 import { QueryService } from './query.service';
 import { RouteController } from './route.controller';
 import { RoutingService } from './routing.service';
+import { SenderLookupBudget } from './sender-lookup-budget.service';
 
 @Module({
   imports: [AnnouncementsModule, PeersModule, BlocklistModule],
   controllers: [QueryController, RouteController],
-  providers: [QueryCacheStore, QueryService, RoutingService],
+  providers: [QueryCacheStore, QueryService, RoutingService, SenderLookupBudget],
 })
 export class RoutingModule {}

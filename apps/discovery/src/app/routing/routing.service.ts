@@ -7,6 +7,8 @@ import { PeerStore } from '../peers/peer-store.service';
 import { requireServerId } from '../shared/server-id-param';
 import { QueryCacheStore } from './query-cache.store';
 import { QueryService } from './query.service';
+import { SenderLookupBudget } from './sender-lookup-budget.service';
+import { TableBound } from '../announcements/table-bound.service';
 
 export interface Route {
   domain: string;
@@ -27,9 +29,17 @@ export class RoutingService {
     @Inject(OwnAnnouncementService) private readonly own: OwnAnnouncementService,
     @Inject(QueryCacheStore) private readonly cache: QueryCacheStore,
     @Inject(QueryService) private readonly queries: QueryService,
+    @Inject(SenderLookupBudget) private readonly budget: SenderLookupBudget,
+    @Inject(TableBound) private readonly bound: TableBound,
   ) {}
 
-  async route(rawDomain: string): Promise<Route> {
+  /**
+   * `clientAddress`: set when the look-up is for the sender of an inbound message from that
+   * address; a flood then spends the sender-lookup budget (429 rate_limited when it is
+   * exhausted). Without it (our users' own pages), no budget applies.
+   */
+  async route(rawDomain: string, clientAddress?: string): Promise<Route> {
+    const onBehalfOfClient = clientAddress !== undefined;
     const domain = requireServerId(asciiLower(rawDomain), 'domain');
     if (await this.blocklist.isBlocked(domain)) {
       throw new ProtocolError('blocked', `${domain} is blocked`);
@@ -42,10 +52,16 @@ export class RoutingService {
       );
     }
     const cached = await this.peers.live(domain, Date.now(), this.config.announcementTtlMs);
-    if (cached !== null) return toRoute(domain, cached.announcement, 'cache');
+    if (!onBehalfOfClient) this.bound.markContacted(domain);
+    if (cached !== null) {
+      if (onBehalfOfClient) this.budget.answeredWithoutFlood();
+      return toRoute(domain, cached.announcement, 'cache');
+    }
     if (await this.cache.isNegative(domain)) {
+      if (onBehalfOfClient) this.budget.answeredWithoutFlood();
       throw new ProtocolError('domain_not_found', `${domain} could not be resolved (cached)`);
     }
+    if (onBehalfOfClient) this.budget.spend(clientAddress, domain);
     const found = await this.queries.resolve(domain);
     if (found === null) {
       await this.cache.addNegative(domain);

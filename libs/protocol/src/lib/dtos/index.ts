@@ -5,3 +5,4 @@ export * from './message.dto';
 export * from './ack.dto';
 export * from './peer-file.dto';
 export * from './validate-wire';
+export { WireStorableText } from './wire-rules';

@@ -406,3 +406,54 @@ describe('validateWire', () => {
     });
   });
 });
+
+describe('strings PostgreSQL cannot keep (U+0000, lone surrogates)', () => {
+  const hostile = ['a\u0000b', 'x\uD800', '\uDC00y'];
+
+  it.each([
+    ['announcement server_id', AnnouncementDto, { ...announcement, server_id: 'HOSTILE' }],
+    [
+      'announcement endpoint',
+      AnnouncementDto,
+      { ...announcement, endpoints: { federation: 'HOSTILE', discovery: 'https://x/d' } },
+    ],
+    [
+      'a supported version',
+      AnnouncementDto,
+      {
+        ...announcement,
+        capabilities: { paging: true, supported_versions: ['HOSTILE'] },
+      },
+    ],
+    ['gossip from', GossipDto, { ...gossip, from: 'HOSTILE' }],
+    ['query domain', QueryDto, { ...query, domain: 'HOSTILE' }],
+    ['query requester', QueryDto, { ...query, requester: 'HOSTILE' }],
+    ['message from', MessageDto, { ...message, from: 'HOSTILE' }],
+    ['ack recipient_server', AckDto, { ...ack, recipient_server: 'HOSTILE' }],
+  ])('refuses them as %s', (_what, cls, template) => {
+    for (const text of hostile) {
+      const plain = JSON.parse(
+        JSON.stringify(template).replace('"HOSTILE"', () => JSON.stringify(text)),
+      ) as Json;
+      expect(errorsOf(cls, plain).join(' ')).toContain('well-formed Unicode without U+0000');
+    }
+  });
+
+  it('refuses them in a push want list and as digest keys', () => {
+    const push = { ...envelope, type: 'gossip_push', announcements: [], want: ['ok', 'a\u0000'] };
+    expect(validateWire(GossipPushDto, push).ok).toBe(false);
+    const reply = {
+      ...envelope,
+      type: 'gossip_reply',
+      in_sync: true,
+      digest: { ['a\u0000b']: '2025-10-15T10:30:06Z' },
+    };
+    expect(validateWire(GossipReplyDto, reply).ok).toBe(false);
+  });
+
+  it('still accepts them in a page content, which the adapter stores losslessly', () => {
+    for (const text of hostile) {
+      expect(validateWire(MessageDto, { ...message, content: text }).ok).toBe(true);
+    }
+  });
+});

@@ -20,6 +20,7 @@ import {
 import { parseProtocolTimestamp } from '../time';
 import { BASE64_RE } from '../signing';
 import { VERSION_RE } from '../version';
+import { STORABLE_TEXT_RULE, isStorableText } from '../storable-text';
 
 // Building blocks for the wire DTOs, so that each rule and its message is written once.
 // Messages read after the member path: "content: must be 1 to 4096 characters".
@@ -36,10 +37,23 @@ function all(...decorators: PropertyDecorator[]): PropertyDecorator {
   return (target, property) => decorators.forEach((decorate) => decorate(target, property));
 }
 
+/**
+ * A string PostgreSQL can keep unchanged (no U+0000, no lone surrogate), for any DTO whose
+ * field may reach a query (see storable-text.ts). A non-string fails too.
+ */
+export const WireStorableText = (): PropertyDecorator =>
+  registerRule('storableText', (v) => isStorableText(v), STORABLE_TEXT_RULE);
+
+/**
+ * A string of at most `max` UTF-16 units that is storable text. Every wire string but a
+ * page's `content` (WireCodePoints, stored losslessly by the adapter) uses this, so U+0000
+ * and lone surrogates are refused with 400 validation_failed before any query sees them.
+ */
 export const WireString = (max: number): PropertyDecorator =>
   all(
     IsString({ message: 'must be a string' }),
     MaxLength(max, { message: `must be at most ${max} characters` }),
+    WireStorableText(),
   );
 
 export const WirePattern = (max: number, pattern: RegExp, what: string): PropertyDecorator =>
@@ -103,6 +117,11 @@ export const WireStringArray = (maxItems: number, maxLength: number): PropertyDe
       each: true,
       message: `must hold strings of at most ${maxLength} characters`,
     }),
+    registerRule(
+      'storableTextEach',
+      (v) => Array.isArray(v) && v.every((item) => isStorableText(item)),
+      `must hold strings that ${STORABLE_TEXT_RULE.replace('must be', 'are')}`,
+    ),
   );
 
 /** A nested object validated against `cls` (IsObject first: arrays must not pass as objects). */
@@ -150,6 +169,7 @@ export const WireTimestampMap = (): PropertyDecorator =>
       Object.entries(v).every(
         ([id, ts]) =>
           id.length <= SERVER_ID_MAX &&
+          isStorableText(id) &&
           typeof ts === 'string' &&
           parseProtocolTimestamp(ts) !== null,
       ),
