@@ -36,6 +36,15 @@ describe(classifyDatabaseError.name, () => {
   it.each([
     ['pool exhausted', new Error('timeout exceeded when trying to connect')],
     ['server closed the socket', new Error('Connection terminated unexpectedly')],
+    [
+      "a transaction's connection died (TypeORM)",
+      Object.assign(
+        new Error(
+          'Database connection provided by a query runner was already released, cannot continue to use its querying methods anymore.',
+        ),
+        { name: 'QueryRunnerProviderAlreadyReleasedError' },
+      ),
+    ],
     ['connect timeout', new Error('Connection terminated due to connection timeout')],
     [
       'refused',

@@ -67,7 +67,8 @@ const NETWORK_CODES = new Set([
 /**
  * Messages of node-postgres (pg, pg-pool) and TypeORM that carry no SQLSTATE: the pool
  * waited `connectionTimeoutMillis` for a free client ("timeout exceeded when trying to
- * connect"), the server closed the socket, or TypeORM has no connection.
+ * connect"), the server closed the socket, TypeORM has no connection or lost the one of a
+ * transaction (QueryRunnerProviderAlreadyReleasedError).
  */
 const UNAVAILABLE_MESSAGES = [
   /timeout exceeded when trying to connect/i,
@@ -78,6 +79,10 @@ const UNAVAILABLE_MESSAGES = [
   /client was closed and is not queryable/i,
   /cannot use a pool after calling end/i,
   /connection is not established/i,
+  // TypeORM, when the pg client of a transaction's query runner died (57P01, socket closed)
+  // and the runner was released under the transaction's feet.
+  /connection provided by a query runner was already released/i,
+  /query runner already released/i,
   /the server does not support ssl/i,
   /database system is (starting up|shutting down|in recovery mode)/i,
   /sorry, too many clients/i,

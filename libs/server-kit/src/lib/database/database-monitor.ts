@@ -11,6 +11,12 @@ export interface DatabaseMonitorOptions {
   probeIntervalMs?: number;
   /** Summary period of the outage log (ms, default 60 000). */
   summaryIntervalMs?: number;
+  /**
+   * The outage ends when a probe succeeds and no failure was reported for this long (ms,
+   * default 5 000), so that a pool flapping at its limit is one outage, not dozens.
+   */
+  quietMs?: number;
+  now?: () => number;
 }
 
 const KEY = 'database';
@@ -30,6 +36,7 @@ export class DatabaseMonitor {
   private readonly available: Gauge | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
   private probing = false;
+  private lastFailureAt = 0;
 
   constructor(private readonly options: DatabaseMonitorOptions) {
     this.log = new StateChangeLog({
@@ -64,6 +71,7 @@ export class DatabaseMonitor {
   failure(kind: DatabaseErrorKind, err: unknown): void {
     this.errors?.inc({ kind });
     if (kind !== 'unavailable') return;
+    this.lastFailureAt = (this.options.now ?? Date.now)();
     this.log.fail(KEY, { error: describe(err) });
     this.available?.set(0);
     this.probeTimer ??= setInterval(() => void this.probe(), this.options.probeIntervalMs ?? 1_000);
@@ -75,6 +83,8 @@ export class DatabaseMonitor {
     this.probing = true;
     try {
       await this.options.probe();
+      const quiet = (this.options.now ?? Date.now)() - this.lastFailureAt;
+      if (quiet < (this.options.quietMs ?? 5_000)) return;
       this.log.recover(KEY);
       this.available?.set(1);
       if (this.probeTimer !== undefined) clearInterval(this.probeTimer);

@@ -135,6 +135,10 @@ describe('database outages over HTTP', () => {
     expect(Object.keys(seen).sort()).toEqual(['200', '503']);
     expect((await get(`${base}/api/v1/probe/read`)).status).toBe(200);
     expect(events('database.unavailable')).toHaveLength(1);
+    // The end is logged once a probe succeeds and 5 s passed without a failure.
+    for (let i = 0; i < 100 && events('database.recovered').length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
     expect(events('database.recovered')).toHaveLength(1);
     expect(events('database.recovered')[0].total).toBe(seen[503]);
     expect(events('http.internal_error')).toHaveLength(0);
