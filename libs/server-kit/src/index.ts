@@ -7,6 +7,8 @@ export * from './lib/database/database-errors';
 export * from './lib/database/database-monitor';
 export * from './lib/database/controlled-postgres';
 export * from './lib/logging/state-change-log';
+export * from './lib/logging/redact-secrets';
+export * from './lib/logging/trace-context';
 export * from './lib/http/api-exception.filter';
 export * from './lib/http/create-http-app';
 export * from './lib/http/internal-api.guard';
