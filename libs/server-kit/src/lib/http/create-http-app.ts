@@ -122,11 +122,21 @@ export function clientError(error: NodeJS.ErrnoException, socket: Socket): void 
     return;
   }
   const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const timedOut =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'ERR_HTTP_HEADERS_TIMEOUT';
   const body = JSON.stringify({
     error: 'validation_failed',
-    message: tooLarge ? 'request headers are too large' : 'the request is not valid HTTP',
+    message: tooLarge
+      ? 'request headers are too large'
+      : timedOut
+        ? 'the request did not arrive in time'
+        : 'the request is not valid HTTP',
   });
-  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  const status = tooLarge
+    ? '431 Request Header Fields Too Large'
+    : timedOut
+      ? '408 Request Timeout'
+      : '400 Bad Request';
   socket.end(
     `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
