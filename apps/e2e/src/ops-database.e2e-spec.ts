@@ -236,6 +236,39 @@ describe('the database stopped in the middle of a load', () => {
       expect(process.events('database.unavailable').length).toBeLessThanOrEqual(2);
     }
     expect(a.adapter!.events('database.unavailable')).toHaveLength(1);
-    expect(a.adapter!.events('database.recovered')).toHaveLength(1);
+    await eventually(
+      async () => a.adapter!.events('database.recovered').length === 1,
+      15_000,
+      'database.recovered',
+    );
+  });
+
+  it('answers routing, parsing and database-refused input with the error shape (issue 9)', async () => {
+    const [a] = servers;
+    const cases: [string, string, string, unknown, number, string][] = [
+      [a.discovery.baseUrl, 'GET', '/api/v1/blocklist/%ZZ', undefined, 400, 'validation_failed'],
+      [a.discovery.baseUrl, 'DELETE', '/api/v1/pins/%E0%A4%A', undefined, 400, 'validation_failed'],
+      [a.adapter!.baseUrl, 'GET', '/api/v1/messages/%ZZ', undefined, 400, 'validation_failed'],
+      [a.adapter!.baseUrl, 'POST', '/federation/messages', '{"version":', 400, 'invalid_json'],
+      [a.discovery.baseUrl, 'POST', '/discovery/gossip', '\u00ff', 400, 'invalid_json'],
+      [a.adapter!.baseUrl, 'PATCH', '/api/v1/users', undefined, 404, 'not_found'],
+      [
+        a.discovery.baseUrl,
+        'PUT',
+        '/api/v1/blocklist/spam.example',
+        { reason: 'nul \u0000 byte' },
+        400,
+        'validation_failed',
+      ],
+    ];
+    for (const [base, method, path, body, status, code] of cases) {
+      const response = await call(base, method, path, body);
+      expect({ path, status: response.status, body: response.body }).toEqual({
+        path,
+        status,
+        body: { error: code, message: expect.any(String) },
+      });
+    }
+    expect(internalErrors(servers)).toBe(0);
   });
 });
