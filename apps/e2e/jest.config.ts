@@ -5,13 +5,11 @@ export default {
     {
       displayName: 'deploy',
       preset: '../../jest.preset.js',
-      rootDir: __dirname,
       testMatch: ['<rootDir>/src/**/*.spec.ts'],
     },
     {
       displayName: 'e2e',
       preset: '../../jest.preset.js',
-      rootDir: __dirname,
       globalSetup: '../../libs/testing/src/lib/pg-global-setup.ts',
       globalTeardown: '../../libs/testing/src/lib/pg-global-teardown.ts',
       testMatch: ['<rootDir>/src/**/*.e2e-spec.ts'],

@@ -265,17 +265,17 @@ describe('docker/Dockerfile', () => {
     stage.instructions.some((i) => /npm run build/.test(i.args)),
   );
 
-  it('builds in a node:20-bookworm-slim stage of its own with npm ci and npm run build', () => {
+  it('builds in a node:22-bookworm-slim stage of its own with npm ci and npm run build', () => {
     expect(builder).toBeDefined();
-    expect(builder!.base).toBe('node:20-bookworm-slim');
+    expect(builder!.base).toBe('node:22-bookworm-slim');
     const runs = builder!.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
     expect(runs.some((run) => /\bnpm ci\b/.test(run) && !/--omit=dev/.test(run))).toBe(true);
   });
 
-  it('starts every stage from node:20-bookworm-slim or from an earlier stage', () => {
+  it('starts every stage from node:22-bookworm-slim or from an earlier stage', () => {
     for (const stage of stages) {
       const fromStage = stages.some((other) => other.name === stage.base);
-      expect(fromStage || stage.base === 'node:20-bookworm-slim').toBe(true);
+      expect(fromStage || stage.base === 'node:22-bookworm-slim').toBe(true);
     }
   });
 

@@ -121,10 +121,8 @@ describe('fuzz: hostile requests against a real server', () => {
 
   // Errors raised by the HTTP layer before any route runs: a malformed percent-escape in the
   // path (fastify FST_ERR_BAD_URL) and a request line over Node's 16 KiB header limit (431)
-  // still get the framework's own body here. server-kit's error handling (owned by another
-  // branch of issue 9) gives them { error, message }; once that is merged this test fails,
-  // and `it.failing` must become `it`.
-  it.failing('gives framework routing and parsing errors the one error shape', async () => {
+  // get { error, message } from server-kit's error handling too.
+  it('gives framework routing and parsing errors the one error shape', async () => {
     const refused = [
       await send({
         endpoint: 'framework',

