@@ -136,6 +136,22 @@ export class DeliveryOutbox {
     return rows.length > 0;
   }
 
+  /**
+   * Keeps the digest of the attempt about to leave, before it leaves (PROTOCOL.md section 5:
+   * an ack may name any attempt's digest, and the one that arrives first may be this one).
+   * Answers every digest kept for the page, this one included, or undefined when the claim
+   * is no longer ours (then nothing may be sent).
+   */
+  async recordDigest(page: ClaimedPage, digest: string): Promise<string[] | undefined> {
+    const rows = await this.update<{ attempt_digests: string[] }>(
+      `UPDATE messages SET attempt_digests = array_append(attempt_digests, $3)
+       WHERE id = $1 AND claim_token = $2 AND status = 'sending'
+       RETURNING attempt_digests`,
+      [page.id, page.claim_token, digest],
+    );
+    return rows[0]?.attempt_digests;
+  }
+
   /** Gives the claim back without counting it (daemon unreachable, or shutting down). */
   async handBack(page: ClaimedPage, atMs: number, lastError: string | null): Promise<boolean> {
     const rows = await this.update(

@@ -5,6 +5,7 @@ import {
   PROTOCOL_VERSION,
   formatProtocolTimestamp,
   isPermittedAddress,
+  messageDigest,
 } from '@pager/protocol';
 import { JsonLogger, ServerKey, createHttpClient } from '@pager/server-kit';
 import type { AxiosInstance } from 'axios';
@@ -117,7 +118,17 @@ export class DeliveryService {
       outcome = { kind: 'transient', error: 'domain_not_found' };
     else {
       signed = await this.sign(page);
-      outcome = await this.send(page, signed, lookup.route, signal);
+      const digests = await this.outbox.recordDigest(page, messageDigest(signed));
+      if (digests === undefined) {
+        // Our claim was taken over (lease ran out): the other holder owns this page now.
+        this.logger.event(
+          'federation.claim_lost',
+          { message_id: page.message_id, attempt: page.attempts },
+          'warn',
+        );
+        return;
+      }
+      outcome = await this.send(page, signed, digests, lookup.route, signal);
     }
     if (signal.aborted && outcome.kind !== 'delivered' && outcome.kind !== 'rejected') {
       await this.outbox.handBack(page, Date.now(), 'shutdown');
@@ -148,6 +159,7 @@ export class DeliveryService {
   private async send(
     page: ClaimedPage,
     signed: Message,
+    digests: readonly string[],
     route: Route,
     signal: AbortSignal,
   ): Promise<AttemptOutcome> {
@@ -173,7 +185,7 @@ export class DeliveryService {
     }
     const retryAfterSeconds = parseRetryAfter(res.headers['retry-after'], Date.now());
     if (res.status >= 200 && res.status < 300) {
-      const verified = verifyAck(res.data, signed, route.publicKey, page.destination);
+      const verified = verifyAck(res.data, signed, route.publicKey, page.destination, digests);
       if (!verified.ok) return { kind: 'transient', error: verified.error };
       this.logger.event('federation.ack_received', {
         message_id: page.message_id,

@@ -53,8 +53,17 @@ describe(InboundReceipts.name, () => {
     };
     await store.recordOnce(decision, null);
     // Even if the repeat would now be judged differently, the first answer stands.
-    const again = await store.recordOnce({ ...decision, status: 'delivered', reason: null }, entry);
-    expect(again).toEqual({ status: 'rejected', reason: 'unknown_recipient', created: false });
+    // The repeat was signed afresh (another digest): the answer names the stored copy's digest.
+    const again = await store.recordOnce(
+      { ...decision, digest: 'e'.repeat(64), status: 'delivered', reason: null },
+      entry,
+    );
+    expect(again).toEqual({
+      status: 'rejected',
+      reason: 'unknown_recipient',
+      digest: 'd'.repeat(64),
+      created: false,
+    });
     expect(
       await dataSource.query('SELECT 1 FROM messages WHERE message_id = $1', [messageId]),
     ).toHaveLength(0);

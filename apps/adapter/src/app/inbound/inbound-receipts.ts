@@ -22,6 +22,8 @@ export interface InboxEntry {
 
 export interface StoredReceipt {
   status: 'delivered' | 'rejected';
+  /** `message_digest` of the copy stored first: what every ack for this message names. */
+  digest: string;
   reason: string | null;
   /** false when (sender server, message_id) had been received before: nothing was added. */
   created: boolean;
@@ -62,11 +64,18 @@ export class InboundReceipts {
   constructor(@Inject(DataSource) private readonly db: DataSource) {}
 
   async find(senderServer: string, messageId: string): Promise<StoredReceipt | undefined> {
-    const rows: { status: 'delivered' | 'rejected'; reason: string | null }[] = await this.db.query(
-      'SELECT status, reason FROM inbound_receipts WHERE sender_server = $1 AND message_id = $2',
+    const rows: {
+      status: 'delivered' | 'rejected';
+      reason: string | null;
+      message_digest: string;
+    }[] = await this.db.query(
+      'SELECT status, reason, message_digest FROM inbound_receipts WHERE sender_server = $1 AND message_id = $2',
       [senderServer, messageId],
     );
-    return rows[0] ? { status: rows[0].status, reason: rows[0].reason, created: false } : undefined;
+    const row = rows[0];
+    return row
+      ? { status: row.status, reason: row.reason, digest: row.message_digest, created: false }
+      : undefined;
   }
 
   /**
@@ -98,6 +107,7 @@ export class InboundReceipts {
       const stored: StoredReceipt = {
         status: decision.status,
         reason: decision.reason,
+        digest: decision.digest,
         created: true,
       };
       if (result.inboxRow) stored.inboxRow = result.inboxRow;

@@ -56,7 +56,13 @@ describe(InboundService.name, () => {
     };
     receipts = {
       find: jest.fn().mockResolvedValue(undefined),
-      recordOnce: jest.fn().mockResolvedValue({ status: 'delivered', reason: null, created: true }),
+      // Like the store: a new receipt keeps the digest it was given.
+      recordOnce: jest.fn().mockImplementation(async (d: { digest: string }) => ({
+        status: 'delivered',
+        reason: null,
+        digest: d.digest,
+        created: true,
+      })),
     };
     const users = {
       findByUsername: jest
