@@ -79,6 +79,20 @@ describe(DeliveryOutbox.name, () => {
     expect(await outbox.claimDue(10, now + 1_000, 30_000)).toHaveLength(1);
   });
 
+  it('never raises attempts past the limit: a page whose last attempt was lost is claimed as exhausted', async () => {
+    const now = Date.now();
+    await queue(1, now);
+    const outbox = new DeliveryOutbox(dataSource);
+    const [first] = await outbox.claimDue(10, now, 1_000, 2);
+    const [second] = await outbox.claimDue(10, now + 2_000, 1_000, 2);
+    const [third] = await outbox.claimDue(10, now + 4_000, 1_000, 2);
+    expect([first, second, third].map((p) => [p.attempts, p.exhausted])).toEqual([
+      [1, false],
+      [2, false],
+      [2, true],
+    ]);
+  });
+
   it('never claims a finished page', async () => {
     const now = Date.now();
     await queue(1, now);

@@ -17,6 +17,36 @@ interface FinalStatus {
 export interface ClaimedPage extends MessageRow {
   destination: string;
   claim_token: string;
+  /**
+   * The page had already spent every attempt when claimed (the worker of its last attempt
+   * died): it is not sent again, it ends `failed`. `attempts` is never raised past the limit.
+   */
+  exhausted: boolean;
+}
+
+/** One request that left for a destination (SERVICES.md: the page's attempt history). */
+export interface AttemptRecord {
+  messageRowId: string;
+  attempt: number;
+  probe: boolean;
+  startedAt: Date;
+  durationMs: number;
+  httpStatus: number | null;
+  error: string | null;
+  /** delivered, rejected, refused (a final 4xx), transient (to be retried or failed). */
+  outcome: string;
+  digest: string | null;
+}
+
+/** An attempt as `GET /api/v1/messages/{id}` lists it. */
+export interface AttemptView {
+  attempt: number;
+  probe: boolean;
+  started_at: string;
+  duration_ms: number;
+  http_status: number | null;
+  error: string | null;
+  outcome: string;
 }
 
 /**
@@ -37,9 +67,25 @@ export class DeliveryOutbox {
     },
   );
 
+  /** Attempt records that end together are inserted by one statement. */
+  private readonly recording = new Batcher<AttemptRecord, void>(
+    (items) => this.insertAttempts(items),
+    { maxBatch: 256, maxRunning: 2 },
+  );
+
   constructor(@Inject(DataSource) private readonly db: DataSource) {}
 
-  async claimDue(limit: number, nowMs: number, leaseMs: number): Promise<ClaimedPage[]> {
+  /**
+   * Claims up to `limit` due pages for one attempt each: status sending, attempts + 1 (never
+   * past `maxAttempts`), a new claim token, and next_attempt_at = the lease's end, which
+   * must outlive the attempt (ack timeout plus bookkeeping) so that it never runs twice.
+   */
+  async claimDue(
+    limit: number,
+    nowMs: number,
+    leaseMs: number,
+    maxAttempts = 2_000_000_000,
+  ): Promise<ClaimedPage[]> {
     if (limit <= 0) return [];
     const token = randomUUID();
     const columns = MESSAGE_VIEW_COLUMNS.split(', ')
@@ -47,18 +93,62 @@ export class DeliveryOutbox {
       .join(', ');
     return this.update<ClaimedPage>(
       `WITH due AS (
-         SELECT id FROM messages
+         SELECT id, attempts FROM messages
          WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1
          ORDER BY next_attempt_at, id
          LIMIT $2
          FOR UPDATE SKIP LOCKED
        )
        UPDATE messages m
-       SET status = 'sending', attempts = m.attempts + 1, next_attempt_at = $3, claim_token = $4
+       SET status = 'sending', attempts = LEAST(m.attempts + 1, $5::integer), next_attempt_at = $3, claim_token = $4
        FROM due WHERE m.id = due.id
-       RETURNING ${columns}, m.destination, m.claim_token`,
-      [new Date(nowMs), limit, new Date(nowMs + leaseMs), token],
+       RETURNING ${columns}, m.destination, m.claim_token, due.attempts >= $5::integer AS exhausted`,
+      [new Date(nowMs), limit, new Date(nowMs + leaseMs), token, maxAttempts],
     );
+  }
+
+  /** Adds one attempt to the page's history (after it ended; batched). */
+  recordAttempt(record: AttemptRecord): Promise<void> {
+    return this.recording.submit(record);
+  }
+
+  private async insertAttempts(items: AttemptRecord[]): Promise<void[]> {
+    await this.db.query(
+      `INSERT INTO delivery_attempts (message_row_id, attempt, probe, started_at, duration_ms, http_status, error,
+         outcome, message_digest)
+       SELECT * FROM unnest($1::bigint[], $2::integer[], $3::boolean[], $4::timestamptz[], $5::integer[],
+         $6::integer[], $7::text[], $8::text[], $9::text[])`,
+      [
+        items.map((i) => i.messageRowId),
+        items.map((i) => i.attempt),
+        items.map((i) => i.probe),
+        items.map((i) => i.startedAt),
+        items.map((i) => i.durationMs),
+        items.map((i) => i.httpStatus),
+        items.map((i) => i.error),
+        items.map((i) => i.outcome),
+        items.map((i) => i.digest),
+      ],
+    );
+    return items.map(() => undefined);
+  }
+
+  /** The attempt history of the page in row `messageRowId`, oldest first (at most 100). */
+  async attemptsOf(messageRowId: string): Promise<AttemptView[]> {
+    const rows: {
+      attempt: number;
+      probe: boolean;
+      started_at: Date;
+      duration_ms: number;
+      http_status: number | null;
+      error: string | null;
+      outcome: string;
+    }[] = await this.db.query(
+      `SELECT attempt, probe, started_at, duration_ms, http_status, error, outcome FROM delivery_attempts
+       WHERE message_row_id = $1 ORDER BY started_at, id LIMIT 100`,
+      [messageRowId],
+    );
+    return rows.map((r) => ({ ...r, started_at: r.started_at.toISOString() }));
   }
 
   /**
