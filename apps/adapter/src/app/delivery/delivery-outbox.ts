@@ -22,6 +22,8 @@ export interface ClaimedPage extends MessageRow {
    * died): it is not sent again, it ends `failed`. `attempts` is never raised past the limit.
    */
   exhausted: boolean;
+  /** The probe of an unreachable destination: a failure hands it back (no attempt spent). */
+  probe: boolean;
 }
 
 /** One request that left for a destination (SERVICES.md: the page's attempt history). */
@@ -79,32 +81,148 @@ export class DeliveryOutbox {
    * Claims up to `limit` due pages for one attempt each: status sending, attempts + 1 (never
    * past `maxAttempts`), a new claim token, and next_attempt_at = the lease's end, which
    * must outlive the attempt (ack timeout plus bookkeeping) so that it never runs twice.
+   *
+   * Isolation (issue 7): pages of a destination that is unreachable or stopped are not
+   * claimed (they wait without spending attempts), and no destination has more than
+   * `perDestination` pages in flight over all replicas: claims are serialised by a
+   * transaction-scoped advisory lock of this schema, and the destinations take turns.
    */
   async claimDue(
     limit: number,
     nowMs: number,
     leaseMs: number,
     maxAttempts = 2_000_000_000,
+    perDestination = 2_000_000_000,
   ): Promise<ClaimedPage[]> {
     if (limit <= 0) return [];
     const token = randomUUID();
     const columns = MESSAGE_VIEW_COLUMNS.split(', ')
       .map((c) => `m.${c}`)
       .join(', ');
-    return this.update<ClaimedPage>(
-      `WITH due AS (
+    return this.db.transaction(async (manager) => {
+      await manager.query(
+        "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.delivery_claim'))",
+      );
+      const [rows] = (await manager.query(
+        `WITH in_flight AS (
+           SELECT destination, count(*)::integer AS n FROM messages
+           WHERE status = 'sending' AND claim_token IS NOT NULL AND next_attempt_at > $1
+           GROUP BY destination
+         ), due AS (
+           SELECT m.id, m.destination, m.next_attempt_at,
+             row_number() OVER (PARTITION BY m.destination ORDER BY m.next_attempt_at, m.id) AS turn
+           FROM messages m LEFT JOIN destinations d ON d.server_id = m.destination
+           WHERE m.status IN ('queued', 'sending') AND m.next_attempt_at <= $1
+             AND (d.state IS NULL OR d.state IN ('healthy', 'backing_off'))
+         ), pick AS (
+           SELECT due.id FROM due LEFT JOIN in_flight f ON f.destination = due.destination
+           WHERE due.turn + COALESCE(f.n, 0) <= $6
+           ORDER BY due.turn, due.next_attempt_at, due.id
+           LIMIT $2
+         ), locked AS (
+           SELECT m.id, m.attempts FROM messages m JOIN pick ON pick.id = m.id
+           WHERE m.status IN ('queued', 'sending')
+           FOR UPDATE OF m SKIP LOCKED
+         )
+         UPDATE messages m
+         SET status = 'sending', attempts = LEAST(m.attempts + 1, $5::integer), next_attempt_at = $3, claim_token = $4
+         FROM locked WHERE m.id = locked.id
+         RETURNING ${columns}, m.destination, m.claim_token, locked.attempts >= $5::integer AS exhausted,
+           false AS probe`,
+        [new Date(nowMs), limit, new Date(nowMs + leaseMs), token, maxAttempts, perDestination],
+      )) as [ClaimedPage[], number];
+      return rows;
+    });
+  }
+
+  /**
+   * The probe of an unreachable destination: the oldest page waiting for it (not in
+   * flight), claimed like any attempt and marked `probe`. If the probe fails it is handed
+   * back, so that the page spends no attempt while its destination is unreachable.
+   */
+  async claimProbe(
+    destination: string,
+    nowMs: number,
+    leaseMs: number,
+    maxAttempts: number,
+  ): Promise<ClaimedPage | undefined> {
+    const columns = MESSAGE_VIEW_COLUMNS.split(', ')
+      .map((c) => `m.${c}`)
+      .join(', ');
+    const rows = await this.update<ClaimedPage>(
+      `WITH pick AS (
          SELECT id, attempts FROM messages
-         WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1
-         ORDER BY next_attempt_at, id
-         LIMIT $2
+         WHERE destination = $1 AND status IN ('queued', 'sending') AND (claim_token IS NULL OR next_attempt_at <= $2)
+         ORDER BY created_at, id LIMIT 1
          FOR UPDATE SKIP LOCKED
        )
        UPDATE messages m
        SET status = 'sending', attempts = LEAST(m.attempts + 1, $5::integer), next_attempt_at = $3, claim_token = $4
-       FROM due WHERE m.id = due.id
-       RETURNING ${columns}, m.destination, m.claim_token, due.attempts >= $5::integer AS exhausted`,
-      [new Date(nowMs), limit, new Date(nowMs + leaseMs), token, maxAttempts],
+       FROM pick WHERE m.id = pick.id
+       RETURNING ${columns}, m.destination, m.claim_token, pick.attempts >= $5::integer AS exhausted, true AS probe`,
+      [destination, new Date(nowMs), new Date(nowMs + leaseMs), randomUUID(), maxAttempts],
     );
+    return rows[0];
+  }
+
+  /**
+   * Ends the pages that will not be sent: those of a stopped destination
+   * (`delivery_stopped`) and those that waited `holdMs` for an unreachable one
+   * (`destination_unreachable`, counted from the later of the page's creation and the
+   * breaker opening: destination-rules.ts `holdEndsMs`). Pages in flight are left to their
+   * attempt. Answers the pages ended, with their final error.
+   */
+  async endUndeliverable(
+    nowMs: number,
+    holdMs: number,
+    limit = 1000,
+  ): Promise<(MessageRow & { destination: string })[]> {
+    const columns = MESSAGE_VIEW_COLUMNS.split(', ')
+      .map((c) => `m.${c}`)
+      .join(', ');
+    return this.update<MessageRow & { destination: string }>(
+      `WITH doomed AS (
+         SELECT m.id, CASE WHEN d.state = 'stopped' THEN 'delivery_stopped' ELSE 'destination_unreachable' END AS error
+         FROM messages m JOIN destinations d ON d.server_id = m.destination
+         WHERE m.status IN ('queued', 'sending') AND (m.claim_token IS NULL OR m.next_attempt_at <= $1)
+           AND (d.state = 'stopped' OR (d.state = 'unreachable' AND GREATEST(m.created_at, d.since) <= $2))
+         LIMIT $3
+         FOR UPDATE OF m SKIP LOCKED
+       )
+       UPDATE messages m
+       SET status = 'failed', last_error = doomed.error, next_attempt_at = NULL, claim_token = NULL
+       FROM doomed WHERE m.id = doomed.id
+       RETURNING ${columns}, m.destination`,
+      [new Date(nowMs), new Date(nowMs - holdMs), limit],
+    );
+  }
+
+  /** Pages of `destination` waiting for a retry become due now (operator retry: backoff reset). */
+  async makeDueNow(destination: string, nowMs: number): Promise<number> {
+    const rows = await this.update(
+      `UPDATE messages SET next_attempt_at = $2
+       WHERE destination = $1 AND status IN ('queued', 'sending') AND claim_token IS NULL AND next_attempt_at > $2
+       RETURNING id`,
+      [destination, new Date(nowMs)],
+    );
+    return rows.length;
+  }
+
+  /** Per destination: pages waiting (not in flight) and pages in flight (a live claim). */
+  async pageCounts(
+    nowMs: number,
+    destination?: string,
+  ): Promise<Map<string, { waiting: number; inFlight: number }>> {
+    const rows: { destination: string; waiting: number; in_flight: number }[] = await this.db.query(
+      `SELECT destination,
+         count(*) FILTER (WHERE claim_token IS NULL OR next_attempt_at <= $1)::integer AS waiting,
+         count(*) FILTER (WHERE claim_token IS NOT NULL AND next_attempt_at > $1)::integer AS in_flight
+       FROM messages WHERE status IN ('queued', 'sending') AND destination IS NOT NULL
+         AND ($2::text IS NULL OR destination = $2)
+       GROUP BY destination`,
+      [new Date(nowMs), destination ?? null],
+    );
+    return new Map(rows.map((r) => [r.destination, { waiting: r.waiting, inFlight: r.in_flight }]));
   }
 
   /** Adds one attempt to the page's history (after it ended; batched). */

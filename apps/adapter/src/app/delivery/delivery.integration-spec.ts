@@ -10,6 +10,7 @@ import {
   call,
   dropTestSchema,
   eventually,
+  naughtyStrings,
   testVectors,
 } from '@pager/testing';
 import { adapterService } from '../adapter.service-definition';
@@ -76,6 +77,8 @@ describe('delivery against a strict receiver (lost acks)', () => {
       ACK_TIMEOUT_MS: '1000',
       RETRY_DELAY_MS: '200',
       DELIVERY_ATTEMPTS: '3',
+      // These pages fail on purpose, several in a row: the breaker is the business of other tests.
+      DELIVERY_BREAKER_THRESHOLD: '100',
       LOG_LEVEL: process.env.ADAPTER_TEST_LOG_LEVEL ?? 'error',
     });
     base = `http://127.0.0.1:${port}`;
@@ -147,5 +150,139 @@ describe('delivery against a strict receiver (lost acks)', () => {
       last_error: 'ack_digest_mismatch',
     });
     expect(receiver.requestsFor(id)).toHaveLength(3);
+  });
+
+  it('lists the attempt history of a page: start, duration, HTTP status or error, outcome', async () => {
+    const { id } = await sendAndSettle('flaky');
+    const state = (await call(base, 'GET', `/api/v1/messages/${id}`)).body;
+    expect(state.attempts).toBe(3);
+    expect(state.attempt_history).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        http_status: 503,
+        outcome: 'transient',
+        error: 'unavailable',
+      }),
+      expect.objectContaining({
+        attempt: 2,
+        http_status: 200,
+        outcome: 'transient',
+        error: 'ack_signature_invalid',
+      }),
+      expect.objectContaining({ attempt: 3, http_status: 200, outcome: 'delivered', error: null }),
+    ]);
+    for (const a of state.attempt_history) {
+      expect(Number.isNaN(Date.parse(a.started_at))).toBe(false);
+      expect(a.duration_ms).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  describe('operator API of destinations', () => {
+    it('lists destinations with their state and counts, filters by state, looks one up', async () => {
+      const all = await call(base, 'GET', '/api/v1/destinations');
+      expect(all.status).toBe(200);
+      const mirahView = all.body.destinations.find(
+        (d: { server_id: string }) => d.server_id === 'mirah.example.com',
+      );
+      expect(Object.keys(mirahView).sort()).toEqual(
+        [
+          'server_id',
+          'state',
+          'reason',
+          'since',
+          'last_success_at',
+          'last_error',
+          'next_attempt_at',
+          'pages_waiting',
+          'pages_in_flight',
+          'consecutive_failures',
+        ].sort(),
+      );
+      expect(mirahView).toMatchObject({ state: 'healthy', pages_waiting: 0, pages_in_flight: 0 });
+      expect(
+        (await call(base, 'GET', '/api/v1/destinations?state=stopped')).body.destinations,
+      ).toEqual([]);
+      const one = await call(base, 'GET', '/api/v1/destinations/mirah.example.com');
+      expect(one.body).toEqual(mirahView);
+      expect((await call(base, 'GET', '/api/v1/destinations/nobody.example')).body.error).toBe(
+        'not_found',
+      );
+      expect((await call(base, 'GET', '/api/v1/destinations/nobody.example')).status).toBe(404);
+    });
+
+    it('answers 400 with the error shape to bad ids, filters and bodies, never a 500', async () => {
+      for (const path of [
+        '/api/v1/destinations?state=asleep',
+        '/api/v1/destinations?sort=random()',
+        `/api/v1/destinations/${encodeURIComponent('Bad_Host!')}`,
+        `/api/v1/destinations/${encodeURIComponent("' OR 1=1 --")}`,
+      ]) {
+        const res = await call(base, 'GET', path);
+        expect([res.status, res.body.error, typeof res.body.message]).toEqual([
+          400,
+          'validation_failed',
+          'string',
+        ]);
+      }
+      for (const body of [
+        {},
+        { state: 'stopped' },
+        { state: 'stopped', reason: '' },
+        { state: 'stopped', reason: 'x'.repeat(501) },
+        { state: 'paused' },
+        [],
+        JSON.stringify('stopped'),
+      ]) {
+        const res = await call(
+          base,
+          'PUT',
+          '/api/v1/destinations/mirah.example.com/delivery',
+          body,
+        );
+        expect([res.status, res.body.error]).toEqual([400, 'validation_failed']);
+      }
+      for (const naughty of naughtyStrings()) {
+        const res = await call(base, 'PUT', '/api/v1/destinations/naughty.example/delivery', {
+          state: 'stopped',
+          reason: naughty,
+        });
+        expect(res.status).toBeLessThan(500);
+        if (res.status === 200) expect(res.body.reason).toBe(naughty);
+      }
+    });
+
+    it('stops delivery (pages end failed, delivery_stopped), resumes it, retries', async () => {
+      const stop = await call(base, 'PUT', '/api/v1/destinations/mirah.example.com/delivery', {
+        state: 'stopped',
+        reason: 'abuse report 42',
+      });
+      expect(stop.status).toBe(200);
+      expect(stop.body).toMatchObject({
+        server_id: 'mirah.example.com',
+        state: 'stopped',
+        reason: 'abuse report 42',
+      });
+      expect(
+        (await call(base, 'POST', '/api/v1/destinations/mirah.example.com/retry')).status,
+      ).toBe(409);
+      const { id, state } = await sendAndSettle('stopped');
+      expect(state).toMatchObject({
+        status: 'failed',
+        attempts: 0,
+        last_error: 'delivery_stopped',
+      });
+      expect(receiver.requestsFor(id)).toHaveLength(0);
+
+      const resume = await call(base, 'PUT', '/api/v1/destinations/mirah.example.com/delivery', {
+        state: 'active',
+      });
+      expect(resume.body).toMatchObject({ state: 'healthy', reason: null });
+      expect((await sendAndSettle('resumed')).state.status).toBe('delivered');
+      const retry = await call(base, 'POST', '/api/v1/destinations/mirah.example.com/retry');
+      expect(retry.status).toBe(202);
+      expect((await call(base, 'POST', '/api/v1/destinations/nobody.example/retry')).status).toBe(
+        404,
+      );
+    });
   });
 });

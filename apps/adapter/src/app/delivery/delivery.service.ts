@@ -19,6 +19,8 @@ import { MessageRow, toMessageView } from '../messages/message-view';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { verifyAck } from './ack-verification';
 import { DaemonHealthLog } from './daemon-health-log';
+import { AttemptSignal } from './destination-rules';
+import { DestinationStore } from './destination.store';
 import { ClaimedPage, DeliveryOutbox } from './delivery-outbox';
 import { AttemptOutcome, NextStep, nextStep, parseRetryAfter } from './retry-schedule';
 
@@ -27,6 +29,11 @@ export const MAX_IN_FLIGHT = 128;
 /** Beyond the ack timeout, the time a claim may take for route lookup, signing and bookkeeping. */
 export const LEASE_MARGIN_MS = 15_000;
 const MAX_ACK_BYTES = 64 * 1024;
+/** How often pages that will not be sent (stopped, hold run out) are looked for. */
+const SWEEP_INTERVAL_MS = 1_000;
+/** While destinations are unreachable, one summary line per this many ms. */
+export const DESTINATION_SUMMARY_INTERVAL_MS = 60_000;
+const MAX_PROBES_AT_ONCE = 32;
 
 /**
  * Sends claimed pages: resolve the destination through the daemon, sign, POST, verify the
@@ -37,6 +44,8 @@ export class DeliveryService {
   private readonly http: AxiosInstance;
   private readonly inFlight = new Map<string, { done: Promise<void>; abort: AbortController }>();
   private slotFreed: () => void = () => undefined;
+  private lastSweepMs = 0;
+  private lastSummaryMs = Date.now();
   private readonly daemonHealth: DaemonHealthLog;
 
   constructor(
@@ -47,6 +56,7 @@ export class DeliveryService {
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @Inject(AdapterMetrics) private readonly metrics: AdapterMetrics,
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
+    @Inject(DestinationStore) private readonly destinations: DestinationStore,
   ) {
     this.daemonHealth = new DaemonHealthLog(logger);
     // Destinations come from announcements the daemon checked; re-check at connect time.
@@ -66,14 +76,44 @@ export class DeliveryService {
     return this.config.ackTimeoutMs + LEASE_MARGIN_MS;
   }
 
-  /** Claims what is due (up to the free capacity) and starts the attempts; does not wait for them. */
+  /**
+   * Ends what will not be sent (stopped destinations, holds run out), starts the probes
+   * that are due, then claims what is due (up to the free capacity and the per-destination
+   * cap) and starts the attempts; does not wait for them. Answers the number started.
+   */
   async startDueAttempts(nowMs = Date.now()): Promise<number> {
-    const pages = await this.outbox.claimDue(
-      MAX_IN_FLIGHT - this.inFlight.size,
-      nowMs,
-      this.leaseMs,
-      this.config.deliveryAttempts,
+    if (nowMs - this.lastSweepMs >= SWEEP_INTERVAL_MS) {
+      this.lastSweepMs = nowMs;
+      await this.endUndeliverable(nowMs);
+    }
+    const pages: ClaimedPage[] = [];
+    const probeSlots = Math.min(MAX_IN_FLIGHT - this.inFlight.size, MAX_PROBES_AT_ONCE);
+    if (probeSlots > 0) {
+      const due = await this.destinations.claimProbes(nowMs, nowMs + this.leaseMs, probeSlots);
+      for (const destination of due) {
+        const page = await this.outbox.claimProbe(
+          destination,
+          nowMs,
+          this.leaseMs,
+          this.config.deliveryAttempts,
+        );
+        if (page) pages.push(page);
+      }
+    }
+    pages.push(
+      ...(await this.outbox.claimDue(
+        MAX_IN_FLIGHT - this.inFlight.size - pages.length,
+        nowMs,
+        this.leaseMs,
+        this.config.deliveryAttempts,
+        this.config.destinationMaxInFlight,
+      )),
     );
+    this.launch(pages);
+    return pages.length;
+  }
+
+  private launch(pages: ClaimedPage[]): void {
     for (const page of pages) {
       const abort = new AbortController();
       const done = this.attempt(page, abort.signal)
@@ -90,7 +130,44 @@ export class DeliveryService {
         });
       this.inFlight.set(page.id, { done, abort });
     }
-    return pages.length;
+  }
+
+  /** Stopped destinations and holds that ran out: those pages end `failed` (one line each). */
+  private async endUndeliverable(nowMs: number): Promise<void> {
+    const ended = await this.outbox.endUndeliverable(nowMs, this.config.holdMs);
+    for (const row of ended) {
+      this.metrics.deliveryOutcomes.inc({ status: 'failed' });
+      this.webhooks.emit('message.failed', toMessageView(row));
+      this.logger.event(
+        'federation.delivery_failed',
+        {
+          message_id: row.message_id,
+          destination: row.destination,
+          attempts: row.attempts,
+          error: row.last_error,
+        },
+        'warn',
+      );
+    }
+    if (nowMs - this.lastSummaryMs >= DESTINATION_SUMMARY_INTERVAL_MS) {
+      this.lastSummaryMs = nowMs;
+      const unreachable = await this.destinations.list(new Map(), 'unreachable');
+      if (unreachable.length > 0) {
+        const counts = await this.outbox.pageCounts(nowMs);
+        this.logger.event(
+          'federation.destinations_unreachable',
+          {
+            destinations: unreachable.length,
+            pages_waiting: unreachable.reduce(
+              (sum, d) => sum + (counts.get(d.server_id)?.waiting ?? 0),
+              0,
+            ),
+            first: unreachable.slice(0, 10).map((d) => d.server_id),
+          },
+          'warn',
+        );
+      }
+    }
   }
 
   /** For shutdown: waits up to `graceMs`, then aborts what is left and hands those claims back. */
@@ -152,9 +229,51 @@ export class DeliveryService {
       await this.outbox.handBack(page, Date.now(), 'shutdown');
       return;
     }
+    await this.recordAttempt(page, sent, page.probe);
+    await this.updateDestination(page, sent);
+    if (page.probe && outcome.kind === 'transient') {
+      // The destination is still unreachable: the page waits again, having spent nothing.
+      await this.outbox.handBack(page, Date.now(), outcome.error);
+      return;
+    }
     const step = nextStep(page.attempts, outcome, Date.now(), this.config);
-    await this.recordAttempt(page, sent, false);
     await this.apply(page, step, sent);
+  }
+
+  /** The breaker rules over this attempt; a change of state is logged once, here. */
+  private async updateDestination(page: ClaimedPage, sent: SentAttempt): Promise<void> {
+    const o = sent.outcome;
+    let signal: AttemptSignal;
+    if (o.kind === 'delivered' || o.kind === 'rejected') signal = 'ack';
+    else if (o.kind === 'refused' || sent.httpStatus === 429) signal = 'answered';
+    else if (o.kind === 'transient') signal = 'failure';
+    else return;
+    const error = o.kind === 'transient' || o.kind === 'refused' ? o.error : null;
+    const change = await this.destinations.recordAttempt(
+      page.destination,
+      signal,
+      error,
+      Date.now(),
+      this.config,
+    );
+    if (change.before.state !== change.after.state) {
+      this.logger.event(
+        'federation.destination_state',
+        {
+          destination: page.destination,
+          from: change.before.state,
+          to: change.after.state,
+          reason: change.after.reason ?? undefined,
+          next_attempt_at:
+            change.after.nextAttemptMs === null
+              ? undefined
+              : new Date(change.after.nextAttemptMs).toISOString(),
+        },
+        change.after.state === 'healthy' ? 'info' : 'warn',
+      );
+      // Closed breaker: the pages that waited flow again (bounded by the per-destination cap).
+      if (change.after.state === 'healthy') this.slotFreed();
+    }
   }
 
   /** An attempt that ended before any request left (blocked, unknown domain). */

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { DeliveryModule } from '../delivery/delivery.module';
 import { DiscoveryClientModule } from '../discovery-client/discovery-client.module';
 import { UsersModule } from '../users/users.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
@@ -11,7 +12,7 @@ export class InboundModule {
   static at(publicPath: string): DynamicModule {
     return {
       module: InboundModule,
-      imports: [DiscoveryClientModule, UsersModule, WebhooksModule],
+      imports: [DiscoveryClientModule, UsersModule, WebhooksModule, DeliveryModule],
       controllers: [inboundControllerAt(publicPath)],
       providers: [InboundService, InboundReceipts],
     };

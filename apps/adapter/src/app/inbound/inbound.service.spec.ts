@@ -13,6 +13,8 @@ import { AdapterMetrics } from '../common/adapter-metrics';
 import type { AdapterConfig } from '../config/adapter-config';
 import type { DiscoveryClientService } from '../discovery-client/discovery-client.service';
 import type { UsersService } from '../users/users.service';
+import type { DeliveryScheduler } from '../delivery/delivery.scheduler';
+import type { DestinationStore } from '../delivery/destination.store';
 import type { WebhooksService } from '../webhooks/webhooks.service';
 import { InboundReceipts } from './inbound-receipts';
 import { InboundService } from './inbound.service';
@@ -82,6 +84,8 @@ describe(InboundService.name, () => {
       new JsonLogger('adapter', 'error'),
       new AdapterMetrics(new Registry()),
       { emit: jest.fn() } as unknown as WebhooksService,
+      { signOfLife: jest.fn().mockResolvedValue(false) } as unknown as DestinationStore,
+      { nudge: jest.fn() } as unknown as DeliveryScheduler,
     );
   });
 

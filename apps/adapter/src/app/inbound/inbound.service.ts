@@ -22,6 +22,8 @@ import {
   DaemonUnavailableError,
   DiscoveryClientService,
 } from '../discovery-client/discovery-client.service';
+import { DeliveryScheduler } from '../delivery/delivery.scheduler';
+import { DestinationStore } from '../delivery/destination.store';
 import { toMessageView } from '../messages/message-view';
 import { refusalReason } from '../users/recipient-acceptance';
 import { UsersService } from '../users/users.service';
@@ -44,6 +46,8 @@ export class InboundService {
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @Inject(AdapterMetrics) private readonly metrics: AdapterMetrics,
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
+    @Inject(DestinationStore) private readonly destinations: DestinationStore,
+    @Inject(DeliveryScheduler) private readonly scheduler: DeliveryScheduler,
   ) {}
 
   async receive(body: unknown): Promise<Ack> {
@@ -106,6 +110,7 @@ export class InboundService {
     if (!verifyObjectSignature(body as object, lookup.route.publicKey)) {
       throw new ProtocolError('signature_invalid', 'signature does not verify with the pinned key');
     }
+    this.signOfLife(sender);
     const limit = await this.rateLimits.consume(
       `messages:${sender}`,
       this.config.rateLimitMessagesPerHour,
@@ -187,6 +192,28 @@ export class InboundService {
       timestamp: formatProtocolTimestamp(Date.now()),
     };
     return this.serverKey.sign(ack) as Promise<Ack>;
+  }
+
+  /**
+   * A verified page from `sender` is a sign of life: if we hold pages for it as
+   * unreachable, probe it now rather than at the next probe interval. Only an ack of that
+   * probe closes the breaker. Never delays or fails the inbound page.
+   */
+  private signOfLife(sender: string): void {
+    this.destinations
+      .signOfLife(sender, Date.now())
+      .then((brought) => {
+        if (!brought) return;
+        this.logger.event('federation.destination_sign_of_life', { destination: sender });
+        this.scheduler.nudge();
+      })
+      .catch((err: Error) =>
+        this.logger.event(
+          'federation.sign_of_life_failed',
+          { destination: sender, error: err.message },
+          'warn',
+        ),
+      );
   }
 
   private async daemonSays(question: () => Promise<boolean>): Promise<boolean> {

@@ -15,6 +15,7 @@ import { encodeContent } from '../common/stored-content';
 import type { AdapterConfig } from '../config/adapter-config';
 import { ADAPTER_CONFIG } from '../config/adapter-config.module';
 import { ContactsService } from '../contacts/contacts.service';
+import { AttemptView, DeliveryOutbox } from '../delivery/delivery-outbox';
 import { DeliveryScheduler } from '../delivery/delivery.scheduler';
 import { refusalReason } from '../users/recipient-acceptance';
 import { UsersService } from '../users/users.service';
@@ -63,6 +64,7 @@ export class MessagesService {
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(ContactsService) private readonly contacts: ContactsService,
     @Inject(DeliveryScheduler) private readonly scheduler: DeliveryScheduler,
+    @Inject(DeliveryOutbox) private readonly outbox: DeliveryOutbox,
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @Inject(AdapterMetrics) private readonly metrics: AdapterMetrics,
@@ -203,8 +205,14 @@ export class MessagesService {
     return pages.map(() => undefined);
   }
 
-  /** Delivery state of a page sent from this server (or, failing that, one received here). */
-  async state(messageId: string): Promise<DeliveryStateView> {
+  /**
+   * Delivery state of a page sent from this server (or, failing that, one received here):
+   * SERVICES.md's fields (`attempts` is the count of attempts spent), plus
+   * `attempt_history`, the requests that left, oldest first (`attempt`, `probe`,
+   * `started_at`, `duration_ms`, `http_status` or null, `error` (network error, error code)
+   * or null, `outcome`).
+   */
+  async state(messageId: string): Promise<DeliveryStateView & { attempt_history: AttemptView[] }> {
     if (!MESSAGE_ID_RE.test(messageId)) throw new ProtocolError('not_found', 'no such message');
     const rows: MessageRow[] = await this.db.query(
       `SELECT ${MESSAGE_VIEW_COLUMNS} FROM messages WHERE message_id = $1
@@ -212,7 +220,10 @@ export class MessagesService {
       [messageId, this.config.serverId],
     );
     if (rows.length === 0) throw new ProtocolError('not_found', 'no such message');
-    return toDeliveryStateView(rows[0]);
+    return {
+      ...toDeliveryStateView(rows[0]),
+      attempt_history: await this.outbox.attemptsOf(rows[0].id),
+    };
   }
 
   /**
