@@ -6,6 +6,8 @@ export interface AdapterConfig extends CommonConfig {
   deliveryAttempts: number;
   rateLimitMessagesPerHour: number;
   pagerWebhookUrl: string | undefined;
+  /** HMAC-SHA256 key of the webhook signature header (PAGER_WEBHOOK_SECRET or _FILE). */
+  pagerWebhookSecret: string | undefined;
   /** How long a page waits for an unreachable destination without spending attempts. */
   holdMs: number;
   /** Consecutive failed attempts that open a destination's circuit breaker. */
@@ -29,6 +31,7 @@ export function loadAdapterConfig(env: Env = process.env): AdapterConfig {
     breakerThreshold: read.int('DELIVERY_BREAKER_THRESHOLD', 5, 1, 1000),
     probeIntervalMs: read.int('DELIVERY_PROBE_INTERVAL_MS', 60_000, 100, 86_400_000),
     destinationMaxInFlight: read.int('DELIVERY_DESTINATION_MAX_IN_FLIGHT', 16, 1, 128),
+    pagerWebhookSecret: read.secret('PAGER_WEBHOOK_SECRET'),
     pagerWebhookUrl:
       read.string('PAGER_WEBHOOK_URL') !== undefined
         ? read.url('PAGER_WEBHOOK_URL', '')

@@ -137,7 +137,7 @@ export class DeliveryService {
     const ended = await this.outbox.endUndeliverable(nowMs, this.config.holdMs);
     for (const row of ended) {
       this.metrics.deliveryOutcomes.inc({ status: 'failed' });
-      this.webhooks.emit('message.failed', toMessageView(row));
+      await this.webhooks.emit('message.failed', toMessageView(row));
       this.logger.event(
         'federation.delivery_failed',
         {
@@ -445,7 +445,7 @@ export class DeliveryService {
     );
     if (!row) return undefined;
     this.metrics.deliveryOutcomes.inc({ status });
-    this.webhooks.emit(`message.${status}`, toMessageView(row));
+    await this.webhooks.emit(`message.${status}`, toMessageView(row));
     return row;
   }
 

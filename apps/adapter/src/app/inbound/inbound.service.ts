@@ -161,7 +161,8 @@ export class InboundService {
       },
       entry,
     );
-    if (stored.inboxRow) this.webhooks.emit('message.received', toMessageView(stored.inboxRow));
+    if (stored.inboxRow)
+      await this.webhooks.emit('message.received', toMessageView(stored.inboxRow));
     // A repeat names the digest of the copy stored first, never the repeat's (section 5).
     return this.answer(message.message_id, stored.digest, stored, sender, !stored.created);
   }

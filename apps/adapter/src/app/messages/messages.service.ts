@@ -139,8 +139,8 @@ export class MessagesService {
         to: target.address,
       });
       const view = toMessageView(rows[0]);
-      this.webhooks.emit('message.received', view);
-      this.webhooks.emit('message.delivered', view);
+      await this.webhooks.emit('message.received', view);
+      await this.webhooks.emit('message.delivered', view);
       return {
         status: 201,
         body: {
