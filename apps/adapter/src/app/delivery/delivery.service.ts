@@ -21,7 +21,7 @@ import { verifyAck } from './ack-verification';
 import { DaemonHealthLog } from './daemon-health-log';
 import { AttemptSignal } from './destination-rules';
 import { DestinationStore } from './destination.store';
-import { ClaimedPage, DeliveryOutbox } from './delivery-outbox';
+import { ClaimedPage, MessageStore } from '../messages/message.store';
 import { AttemptOutcome, NextStep, nextStep, parseRetryAfter } from './retry-schedule';
 
 /** Pages claimed at once by one replica. */
@@ -50,7 +50,7 @@ export class DeliveryService {
 
   constructor(
     @Inject(ADAPTER_CONFIG) private readonly config: AdapterConfig,
-    @Inject(DeliveryOutbox) private readonly outbox: DeliveryOutbox,
+    @Inject(MessageStore) private readonly outbox: MessageStore,
     @Inject(DiscoveryClientService) private readonly discovery: DiscoveryClientService,
     @Inject(ServerKey) private readonly serverKey: ServerKey,
     @Inject(JsonLogger) private readonly logger: JsonLogger,

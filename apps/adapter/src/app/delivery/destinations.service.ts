@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ProtocolError, isValidServerId } from '@pager/protocol';
 import { JsonLogger } from '@pager/server-kit';
 import { codePointLength, invalid, requireBody } from '../common/input-rules';
-import { DeliveryOutbox } from './delivery-outbox';
+import { MessageStore } from '../messages/message.store';
 import { DeliveryScheduler } from './delivery.scheduler';
 import { DestinationStateName } from './destination-rules';
 import { DestinationStore, DestinationView, StateChange } from './destination.store';
@@ -26,7 +26,7 @@ export function requireDestinationId(raw: string): string {
 export class DestinationsService {
   constructor(
     @Inject(DestinationStore) private readonly store: DestinationStore,
-    @Inject(DeliveryOutbox) private readonly outbox: DeliveryOutbox,
+    @Inject(MessageStore) private readonly outbox: MessageStore,
     @Inject(DeliveryScheduler) private readonly scheduler: DeliveryScheduler,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}

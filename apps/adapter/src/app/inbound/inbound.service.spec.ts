@@ -16,7 +16,7 @@ import type { UsersService } from '../users/users.service';
 import type { DeliveryScheduler } from '../delivery/delivery.scheduler';
 import type { DestinationStore } from '../delivery/destination.store';
 import type { WebhooksService } from '../webhooks/webhooks.service';
-import { InboundReceipts } from './inbound-receipts';
+import type { MessageStore } from '../messages/message.store';
 import { InboundService } from './inbound.service';
 
 describe(InboundService.name, () => {
@@ -78,7 +78,7 @@ describe(InboundService.name, () => {
       config,
       discovery as unknown as DiscoveryClientService,
       rateLimits as unknown as RateLimitStore,
-      receipts as unknown as InboundReceipts,
+      receipts as unknown as MessageStore,
       users as unknown as UsersService,
       new ServerKey(mirahPrivate),
       new JsonLogger('adapter', 'error'),

@@ -28,7 +28,7 @@ import { toMessageView } from '../messages/message-view';
 import { refusalReason } from '../users/recipient-acceptance';
 import { UsersService } from '../users/users.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
-import { InboundReceipts, InboxEntry, StoredReceipt } from './inbound-receipts';
+import { InboxEntry, MessageStore, StoredReceipt } from '../messages/message.store';
 
 /**
  * `POST {federation}/messages`: the checks of PROTOCOL.md section 5 in their order (size and
@@ -40,7 +40,7 @@ export class InboundService {
     @Inject(ADAPTER_CONFIG) private readonly config: AdapterConfig,
     @Inject(DiscoveryClientService) private readonly discovery: DiscoveryClientService,
     @Inject(RateLimitStore) private readonly rateLimits: RateLimitStore,
-    @Inject(InboundReceipts) private readonly receipts: InboundReceipts,
+    @Inject(MessageStore) private readonly receipts: MessageStore,
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(ServerKey) private readonly serverKey: ServerKey,
     @Inject(JsonLogger) private readonly logger: JsonLogger,

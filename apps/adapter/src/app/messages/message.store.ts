@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Batcher } from '../common/batcher';
-import { MESSAGE_VIEW_COLUMNS, MessageRow } from '../messages/message-view';
+import { encodeContent } from '../common/stored-content';
+import { MESSAGE_VIEW_COLUMNS, MessageRow } from './message-view';
 
 interface FinalStatus {
   id: string;
@@ -11,6 +12,32 @@ interface FinalStatus {
   lastError: string | null;
   deliveredAt: Date | null;
   signedPayload: string | null;
+}
+
+/** A federated page to queue (`queueFederated`). */
+export interface QueuedPage {
+  messageId: string;
+  originServer: string;
+  senderUserId: string;
+  from: string;
+  to: string;
+  contentJson: string;
+  priority: number;
+  destination: string;
+  createdAt: Date;
+}
+
+/** A local page, delivered at once into both boxes (`insertLocal`). */
+export interface LocalPage {
+  messageId: string;
+  originServer: string;
+  senderUserId: string;
+  recipientUserId: string;
+  from: string;
+  to: string;
+  contentJson: string;
+  priority: number;
+  createdAt: Date;
 }
 
 /** A federated page claimed for one attempt; `claimToken` fences the outcome update. */
@@ -51,14 +78,73 @@ export interface AttemptView {
   outcome: string;
 }
 
+export interface ReceiptDecision {
+  senderServer: string;
+  messageId: string;
+  digest: string;
+  status: 'delivered' | 'rejected';
+  reason: string | null;
+}
+
+export interface InboxEntry {
+  recipientUserId: string;
+  from: string;
+  to: string;
+  content: string;
+  priority: number;
+}
+
+export interface StoredReceipt {
+  status: 'delivered' | 'rejected';
+  /** `message_digest` of the copy stored first: what every ack for this message names. */
+  digest: string;
+  reason: string | null;
+  /** false when (sender server, message_id) had been received before: nothing was added. */
+  created: boolean;
+  /** The inbox row written now, if any. */
+  inboxRow?: MessageRow;
+}
+
+interface PendingReceipt {
+  decision: ReceiptDecision;
+  /** The inbox row to add with the receipt (a delivered page), else null. */
+  inbox: InboxEntry | null;
+  receivedAt: Date;
+}
+
+interface RecordResult {
+  /** Whether this statement inserted the receipt. */
+  created: boolean;
+  inboxRow?: MessageRow;
+}
+
+function receiptKey(senderServer: string, messageId: string): string {
+  return `${senderServer}\u0000${messageId}`;
+}
+
+function compareKeys(x: PendingReceipt, y: PendingReceipt): number {
+  const a = receiptKey(x.decision.senderServer, x.decision.messageId);
+  const b = receiptKey(y.decision.senderServer, y.decision.messageId);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /**
- * The durable outbox: federated pages in `messages` with status queued or sending.
- * A claim is one statement (`FOR UPDATE SKIP LOCKED`, then status sending, attempt + 1,
- * next_attempt_at = the lease's end), so replicas never claim the same attempt, and a
- * claim whose worker died is taken again once its lease has run out.
+ * The one owner of the `messages` table (and of what is written with it: a received
+ * page's inbound receipt, an outgoing page's attempt history): a page's whole life is here.
+ *
+ * - Sending: a local page is stored delivered in both boxes (`insertLocal`); a federated
+ *   page is queued (`queueFederated`).
+ * - The durable outbox: federated pages with status queued or sending. A claim is one
+ *   statement (`FOR UPDATE SKIP LOCKED`, then status sending, attempt + 1, next_attempt_at =
+ *   the lease's end), so replicas never claim the same attempt, and a claim whose worker
+ *   died is taken again once its lease has run out. Outcomes are fenced by the claim token.
+ * - Receiving: (sender server, message_id) is delivered at most once: the receipt is inserted with
+ *   ON CONFLICT DO NOTHING in the same statement (so the same transaction) as the inbox row, so concurrent repeats
+ *   (other replicas included) wait for the first and then read back its answer.
+ * - Reading: a page's delivery state and history, a user's boxes.
  */
 @Injectable()
-export class DeliveryOutbox {
+export class MessageStore {
   /** Final statuses of attempts that end together are written by one UPDATE. */
   private readonly finishing = new Batcher<FinalStatus, MessageRow | undefined>(
     (items) => this.finishAll(items),
@@ -76,6 +162,119 @@ export class DeliveryOutbox {
   );
 
   constructor(@Inject(DataSource) private readonly db: DataSource) {}
+
+  // --- Sending ---
+
+  /**
+   * Federated pages accepted at the same time are queued by one multi-row INSERT (one
+   * statement, one commit); each caller resolves only once its row is committed.
+   */
+  private readonly queueing = new Batcher<QueuedPage, void>((pages) => this.insertQueued(pages), {
+    maxBatch: 256,
+    maxRunning: 2,
+  });
+
+  /** Queues a federated page (status queued, due now); resolves once committed. */
+  queueFederated(page: QueuedPage): Promise<void> {
+    return this.queueing.submit(page);
+  }
+
+  private async insertQueued(pages: QueuedPage[]): Promise<void[]> {
+    await this.db.query(
+      `INSERT INTO messages (message_id, origin_server, sender_user_id, from_address, to_address, content_json, priority,
+         status, destination, attempts, next_attempt_at, created_at)
+       SELECT v.message_id, v.origin_server, v.sender_user_id, v.from_address, v.to_address, v.content_json, v.priority,
+         'queued', v.destination, 0, v.created_at, v.created_at
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::smallint[], $8::text[], $9::timestamptz[])
+         AS v(message_id, origin_server, sender_user_id, from_address, to_address, content_json, priority, destination, created_at)`,
+      [
+        pages.map((p) => p.messageId),
+        pages.map((p) => p.originServer),
+        pages.map((p) => p.senderUserId),
+        pages.map((p) => p.from),
+        pages.map((p) => p.to),
+        pages.map((p) => p.contentJson),
+        pages.map((p) => p.priority),
+        pages.map((p) => p.destination),
+        pages.map((p) => p.createdAt),
+      ],
+    );
+    return pages.map(() => undefined);
+  }
+
+  /** Stores a local page, delivered, in the transaction of `manager` (the recipient checks). */
+  async insertLocal(manager: EntityManager, page: LocalPage): Promise<MessageRow> {
+    const rows = (await manager.query(
+      `INSERT INTO messages (message_id, origin_server, sender_user_id, recipient_user_id, from_address, to_address,
+         content_json, priority, status, created_at, delivered_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'delivered', $9, $9)
+       RETURNING ${MESSAGE_VIEW_COLUMNS}`,
+      [
+        page.messageId,
+        page.originServer,
+        page.senderUserId,
+        page.recipientUserId,
+        page.from,
+        page.to,
+        page.contentJson,
+        page.priority,
+        page.createdAt,
+      ],
+    )) as MessageRow[];
+    return rows[0];
+  }
+
+  // --- Reading ---
+
+  /** The page `messageId` as sent from `serverId` or, failing that, as received here. */
+  async stateOf(messageId: string, serverId: string): Promise<MessageRow | undefined> {
+    const rows: MessageRow[] = await this.db.query(
+      `SELECT ${MESSAGE_VIEW_COLUMNS} FROM messages WHERE message_id = $1
+       ORDER BY (origin_server = $2) DESC, id LIMIT 1`,
+      [messageId, serverId],
+    );
+    return rows[0];
+  }
+
+  /** Where page `messageId` sits in a box (a paging cursor), or undefined. */
+  async boxAnchor(
+    box: 'inbox' | 'sent',
+    userId: string,
+    messageId: string,
+  ): Promise<{ created_at: Date; id: string } | undefined> {
+    const column = box === 'inbox' ? 'recipient_user_id' : 'sender_user_id';
+    const anchor: { created_at: Date; id: string }[] = await this.db.query(
+      `SELECT created_at, id FROM messages WHERE ${column} = $1 AND message_id = $2 ORDER BY id LIMIT 1`,
+      [userId, messageId],
+    );
+    return anchor[0];
+  }
+
+  /** A box, newest first, `limit` pages strictly before `before` (a row's position or a time). */
+  async readBox(
+    box: 'inbox' | 'sent',
+    userId: string,
+    limit: number,
+    before?: { created_at: Date; id: string } | Date,
+  ): Promise<MessageRow[]> {
+    const column = box === 'inbox' ? 'recipient_user_id' : 'sender_user_id';
+    const params: unknown[] = [userId, limit];
+    let cursor = '';
+    if (before instanceof Date) {
+      params.push(before);
+      cursor = 'AND created_at < $3';
+    } else if (before !== undefined) {
+      params.push(before.created_at, before.id);
+      cursor = 'AND (created_at, id) < ($3, $4)';
+    }
+    return this.db.query(
+      `SELECT ${MESSAGE_VIEW_COLUMNS} FROM messages WHERE ${column} = $1 ${cursor}
+       ORDER BY created_at DESC, id DESC LIMIT $2`,
+      params,
+    );
+  }
+
+  // --- The outbox ---
 
   /**
    * Claims up to `limit` due pages for one attempt each: status sending, attempts + 1 (never
@@ -386,5 +585,127 @@ export class DeliveryOutbox {
       [id],
     );
     return rows[0];
+  }
+
+  // --- Receiving: inbound receipts and inbox copies ---
+
+  async findReceipt(senderServer: string, messageId: string): Promise<StoredReceipt | undefined> {
+    const rows: {
+      status: 'delivered' | 'rejected';
+      reason: string | null;
+      message_digest: string;
+    }[] = await this.db.query(
+      'SELECT status, reason, message_digest FROM inbound_receipts WHERE sender_server = $1 AND message_id = $2',
+      [senderServer, messageId],
+    );
+    const row = rows[0];
+    return row
+      ? { status: row.status, reason: row.reason, digest: row.message_digest, created: false }
+      : undefined;
+  }
+
+  /**
+   * Receipts arriving together are stored by one statement (one implicit transaction, one
+   * commit, no BEGIN/COMMIT round trips); a message is never twice in one batch.
+   */
+  private readonly receiving = new Batcher<PendingReceipt, RecordResult>(
+    (items) => this.recordReceipts(items),
+    {
+      maxBatch: 256,
+      maxRunning: 2,
+      keyOf: (item) => receiptKey(item.decision.senderServer, item.decision.messageId),
+    },
+  );
+
+  /**
+   * The receipt is inserted with ON CONFLICT DO NOTHING and, only if that inserted it, the
+   * inbox row, in the same statement: when this returns, both are committed (or neither
+   * exists and the first answer is read back).
+   */
+  async recordOnce(
+    decision: ReceiptDecision,
+    entry: InboxEntry | null,
+    nowMs = Date.now(),
+  ): Promise<StoredReceipt> {
+    const inbox = decision.status === 'delivered' && entry !== null ? entry : null;
+    const result = await this.receiving.submit({ decision, inbox, receivedAt: new Date(nowMs) });
+    if (result.created) {
+      const stored: StoredReceipt = {
+        status: decision.status,
+        reason: decision.reason,
+        digest: decision.digest,
+        created: true,
+      };
+      if (result.inboxRow) stored.inboxRow = result.inboxRow;
+      return stored;
+    }
+    // Lost the race: the winner has committed (the insert waited for it), so its answer is visible now.
+    const existing = await this.findReceipt(decision.senderServer, decision.messageId);
+    if (!existing) throw new Error('inbound receipt vanished after a conflict');
+    return existing;
+  }
+
+  private async recordReceipts(items: PendingReceipt[]): Promise<RecordResult[]> {
+    // One order for every batch, so that two replicas' batches take the receipts' keys in the same order.
+    const sorted = [...items].sort((x, y) => compareKeys(x, y));
+    const inboxColumns = MESSAGE_VIEW_COLUMNS.split(', ')
+      .map((c) => `inbox.${c}`)
+      .join(', ');
+    const rows: (Partial<MessageRow> & {
+      key_sender: string;
+      key_message_id: string;
+      created: boolean;
+    })[] = await this.db.query(
+      `WITH v AS (
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
+             $7::boolean[], $8::text[], $9::text[], $10::text[], $11::text[], $12::smallint[])
+             AS v(sender_server, message_id, digest, status, reason, received_at,
+               with_inbox, recipient_user_id, from_address, to_address, content_json, priority)
+         ), receipt AS (
+           INSERT INTO inbound_receipts (sender_server, message_id, message_digest, status, reason, received_at)
+           SELECT sender_server, message_id, digest, status, reason, received_at FROM v
+           ON CONFLICT DO NOTHING RETURNING sender_server, message_id
+         ), inbox AS (
+           INSERT INTO messages (message_id, origin_server, recipient_user_id, from_address, to_address, content_json,
+             priority, status, created_at, delivered_at)
+           SELECT v.message_id, v.sender_server, v.recipient_user_id, v.from_address, v.to_address, v.content_json,
+             v.priority, 'delivered', v.received_at, v.received_at
+           FROM v JOIN receipt r ON r.sender_server = v.sender_server AND r.message_id = v.message_id
+           WHERE v.with_inbox
+           RETURNING origin_server, ${MESSAGE_VIEW_COLUMNS}
+         )
+         SELECT v.sender_server AS key_sender, v.message_id AS key_message_id, r.message_id IS NOT NULL AS created,
+           ${inboxColumns}
+         FROM v
+         LEFT JOIN receipt r ON r.sender_server = v.sender_server AND r.message_id = v.message_id
+         LEFT JOIN inbox ON inbox.origin_server = v.sender_server AND inbox.message_id = v.message_id`,
+      [
+        sorted.map((i) => i.decision.senderServer),
+        sorted.map((i) => i.decision.messageId),
+        sorted.map((i) => i.decision.digest),
+        sorted.map((i) => i.decision.status),
+        sorted.map((i) => i.decision.reason),
+        sorted.map((i) => i.receivedAt),
+        sorted.map((i) => i.inbox !== null),
+        sorted.map((i) => i.inbox?.recipientUserId ?? null),
+        sorted.map((i) => i.inbox?.from ?? null),
+        sorted.map((i) => i.inbox?.to ?? null),
+        sorted.map((i) => (i.inbox === null ? null : encodeContent(i.inbox.content))),
+        sorted.map((i) => i.inbox?.priority ?? null),
+      ],
+    );
+    const byKey = new Map<string, RecordResult>();
+    for (const { key_sender, key_message_id, created, ...inboxRow } of rows) {
+      const hasRow = inboxRow.id !== null && inboxRow.id !== undefined;
+      byKey.set(receiptKey(key_sender, key_message_id), {
+        created,
+        inboxRow: hasRow ? (inboxRow as MessageRow) : undefined,
+      });
+    }
+    return items.map((i) => {
+      const result = byKey.get(receiptKey(i.decision.senderServer, i.decision.messageId));
+      if (!result) throw new Error('inbound receipt batch lost an item');
+      return result;
+    });
   }
 }
