@@ -210,6 +210,13 @@ describe('delivery against a strict receiver (lost acks)', () => {
       expect((await call(base, 'GET', '/api/v1/destinations/nobody.example')).status).toBe(404);
     });
 
+    it('serves the HTML overview at GET /status', async () => {
+      const res = await fetch(`${base}/status`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/html');
+      expect(await res.text()).toContain('mirah.example.com');
+    });
+
     it('answers 400 with the error shape to bad ids, filters and bodies, never a 500', async () => {
       for (const path of [
         '/api/v1/destinations?state=asleep',
