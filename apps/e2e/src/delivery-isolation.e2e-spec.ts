@@ -64,6 +64,10 @@ describe('one silent destination among healthy ones', () => {
     readFileSync(join(server.dataDir, 'server-key.pem'), 'utf8');
 
   beforeAll(async () => {
+    // Fresh pins and queues even on a database kept between runs.
+    await sender.dropSchemas();
+    await silentPeer.dropSchemas();
+    await healthyPeer.dropSchemas();
     await sender.start();
     await silentPeer.start();
     await healthyPeer.start();

@@ -50,6 +50,10 @@ describe('two adapter replicas on one database', () => {
   const b = () => replicaB.baseUrl;
 
   beforeAll(async () => {
+    // Fresh pins and queues even on a database kept between runs.
+    await server.dropSchemas();
+    await okPeer.dropSchemas();
+    await silentPeer.dropSchemas();
     await server.start();
     const envA = server.adapter!.options.env;
     replicaB = new ServiceProcess({

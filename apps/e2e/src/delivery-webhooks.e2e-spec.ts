@@ -22,6 +22,8 @@ describe('webhook events across kill -9', () => {
   let hook: Server | undefined;
 
   beforeAll(async () => {
+    // Fresh pins and queues even on a database kept between runs.
+    await server.dropSchemas();
     await server.start();
     for (const [user_id, username] of [
       ['u1', 'alice'],
