@@ -8,7 +8,6 @@ import {
   afterAttempt,
   afterOperator,
   afterRetryNow,
-  newDestination,
 } from './destination-rules';
 
 interface DestinationRow {
