@@ -5,6 +5,8 @@ import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 
 export const INTERNAL_API_PREFIX = '/api/v1';
+/** Operator pages served under the internal API's access rule (SERVICES.md: the adapter's `GET /status`). */
+export const INTERNAL_PAGES: readonly string[] = ['/status'];
 
 /**
  * The internal API (`/api/v1/...`) is for the local pager tool and the sibling service.
@@ -22,7 +24,12 @@ export class InternalApiGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const path = request.url.split('?')[0];
-    if (path !== INTERNAL_API_PREFIX && !path.startsWith(INTERNAL_API_PREFIX + '/')) return true;
+    if (
+      path !== INTERNAL_API_PREFIX &&
+      !path.startsWith(INTERNAL_API_PREFIX + '/') &&
+      !INTERNAL_PAGES.includes(path)
+    )
+      return true;
     if (this.tokenDigest !== undefined) {
       const header = request.headers.authorization ?? '';
       const match = /^Bearer (.+)$/.exec(header);
