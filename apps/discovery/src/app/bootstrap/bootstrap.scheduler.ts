@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { JsonLogger } from '@pager/server-kit';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
-import { nextGossipDelayMs } from '../core';
+import { nextGossipDelayMs } from '@pager/gossip-core';
 import { BootstrapService } from './bootstrap.service';
 
 const TIMEOUT_NAME = 'bootstrap-retry';

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { JsonLogger } from '@pager/server-kit';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
-import { nextGossipDelayMs } from '../core';
+import { nextGossipDelayMs } from '@pager/gossip-core';
 import { GossipService } from './gossip.service';
 
 const TIMEOUT_NAME = 'gossip-round';
@@ -31,6 +31,7 @@ export class GossipScheduler implements OnApplicationBootstrap, OnApplicationShu
     this.stopped = true;
     this.clear();
     await this.running;
+    await this.gossip.drain();
   }
 
   private arm(): void {

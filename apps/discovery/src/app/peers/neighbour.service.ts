@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
-import { chooseNeighbours } from '../core';
+import { chooseNeighbours } from '@pager/gossip-core';
 import { NeighbourSet } from './neighbour-set';
 import { PeerStore } from './peer-store.service';
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PeerEntry } from '../core';
+import { PeerEntry } from '@pager/gossip-core';
 import { PeerRecord } from './peer.entity';
 
 interface PeerRow {
