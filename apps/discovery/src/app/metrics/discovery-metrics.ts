@@ -8,6 +8,7 @@ export class DiscoveryMetrics {
   readonly announcements: Counter<'outcome' | 'reason'>;
   readonly queries: Counter<'role' | 'result'>;
   readonly peersKnown: Gauge;
+  readonly gossipLeader: Gauge;
 
   constructor(@Inject(Registry) registry: Registry) {
     this.gossipRounds = new Counter({
@@ -31,6 +32,11 @@ export class DiscoveryMetrics {
     this.peersKnown = new Gauge({
       name: 'discovery_peers_known',
       help: 'Announcements held, the own one included',
+      registers: [registry],
+    });
+    this.gossipLeader = new Gauge({
+      name: 'discovery_gossip_leader',
+      help: '1 when this replica holds the gossip lock and runs the gossip schedule, else 0',
       registers: [registry],
     });
   }
