@@ -56,6 +56,8 @@ export interface SimulationOptions {
   jitterMs?: number;
   /** Called after each lockstep round, or each simulated interval of the async schedule. */
   onProgress?: (progress: SimulationProgress) => void;
+  /** Called once the run ends, while the network is still in memory (to measure it). */
+  onFinish?: () => void;
 }
 
 export interface SimulationProgress {
@@ -232,6 +234,7 @@ class Simulation {
     const outcome = this.options.schedule === 'lockstep' ? this.runLockstep() : this.runAsync();
     let privateEntries = 0;
     for (const server of this.servers) privateEntries += server.table.privateSize();
+    this.options.onFinish?.();
     return {
       scenario,
       schedule: this.options.schedule,

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { PeerFile } from '@pager/protocol';
-import { PeerView, PeersService } from './peers.service';
+import { PeerImportResult, PeerView, PeersService } from './peers.service';
 
 @ApiTags('internal')
 @Controller('api/v1/peers')
@@ -15,7 +15,7 @@ export class PeersController {
 
   @Post('import')
   @HttpCode(200)
-  import(@Body() body: unknown): Promise<{ accepted: number; rejected: number }> {
+  import(@Body() body: unknown): Promise<PeerImportResult> {
     return this.peers.import(body);
   }
 

@@ -1,22 +1,84 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  MAX_PEERS_PER_FILE,
   PROTOCOL_VERSION,
+  PeerEntryDto,
   PeerFile,
-  PeerFileDto,
   ProtocolError,
   formatProtocolTimestamp,
   isSupportedVersion,
   isValidServerId,
+  parseProtocolTimestamp,
   validateWire,
 } from '@pager/protocol';
 import { BlocklistService } from '../blocklist/blocklist.service';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
 import { ReputationService } from '../reputation/reputation.service';
 import { EndpointChecker } from '../shared/endpoint-checker';
-import { requireValid } from '../shared/server-id-param';
 import { CandidateStore } from './candidate-store.service';
 import { NeighbourSet } from './neighbour-set';
 import { PeerStore } from './peer-store.service';
+
+/** One refused entry of an imported peer file. */
+export interface PeerImportError {
+  /** Position in `peers`, from 0. */
+  index: number;
+  /** The entry's server_id when it is a valid one. */
+  server_id?: string;
+  /** validation_failed, own_server, blocked, endpoint_policy or duplicate. */
+  error: string;
+  message: string;
+}
+
+/** Answer of `POST /api/v1/peers/import`. */
+export interface PeerImportResult {
+  accepted: number;
+  rejected: number;
+  errors: PeerImportError[];
+}
+
+/**
+ * The top level of a peer file (PROTOCOL.md section 8); its entries are checked one by one
+ * afterwards. Throws ProtocolError (400) when the body is not a peer file at all.
+ */
+function requirePeerFileShape(body: unknown): unknown[] {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ProtocolError('validation_failed', 'body: must be a peer exchange file (an object)');
+  }
+  const file = body as Record<string, unknown>;
+  const version = file['version'];
+  if (typeof version !== 'string' || !/^\d+\.\d+$/.test(version)) {
+    throw new ProtocolError('validation_failed', 'version: must be "MAJOR.MINOR"');
+  }
+  if (!isSupportedVersion(version)) {
+    throw new ProtocolError('unsupported_version', `version ${version} is not supported`);
+  }
+  const peers = file['peers'];
+  if (!Array.isArray(peers)) {
+    throw new ProtocolError('validation_failed', 'peers: must be an array');
+  }
+  if (peers.length > MAX_PEERS_PER_FILE) {
+    throw new ProtocolError(
+      'validation_failed',
+      `peers: at most ${MAX_PEERS_PER_FILE} entries, got ${peers.length}`,
+    );
+  }
+  const compiledBy = file['compiled_by'];
+  if (compiledBy !== undefined && (typeof compiledBy !== 'string' || compiledBy.length > 256)) {
+    throw new ProtocolError('validation_failed', 'compiled_by: must be a string of 256 at most');
+  }
+  const compiledDate = file['compiled_date'];
+  if (
+    compiledDate !== undefined &&
+    (typeof compiledDate !== 'string' || parseProtocolTimestamp(compiledDate) === null)
+  ) {
+    throw new ProtocolError(
+      'validation_failed',
+      'compiled_date: must be an RFC 3339 UTC timestamp',
+    );
+  }
+  return peers;
+}
 
 export interface PeerView {
   server_id: string;
@@ -63,30 +125,71 @@ export class PeersService {
     };
   }
 
-  /** Takes the peers of a peer exchange file as candidates (no trust: each is verified later). */
-  async import(body: unknown): Promise<{ accepted: number; rejected: number }> {
-    const file = requireValid(validateWire(PeerFileDto, body));
-    if (!isSupportedVersion(file.version)) {
-      throw new ProtocolError('unsupported_version', `version ${file.version} is not supported`);
-    }
+  /**
+   * Takes the peers of a peer exchange file as candidates (PROTOCOL.md section 8: no trust,
+   * each is verified when contacted). Entry by entry: a bad entry is named in `errors` and
+   * the others are still taken. Throws `ProtocolError` (400) only when the body is not a
+   * peer file at all: not an object, a version other than 1.x, `peers` not an array of at
+   * most 10,000, or a malformed `compiled_by` / `compiled_date`.
+   */
+  async import(body: unknown): Promise<PeerImportResult> {
+    const peers = requirePeerFileShape(body);
     const blocked = await this.blocklist.blockedIds();
-    let accepted = 0;
-    let rejected = 0;
-    for (const peer of file.peers) {
-      const url = peer.endpoints.discovery.replace(/\/+$/, '');
-      const ok =
-        isValidServerId(peer.server_id) &&
-        peer.server_id !== this.config.serverId &&
-        !blocked.has(peer.server_id) &&
-        (await this.endpoints.checkUrl(url, peer.server_id)).ok;
-      if (ok) {
-        await this.candidates.add(url, peer.server_id, 'import');
-        accepted++;
-      } else {
-        rejected++;
-      }
+    const errors: PeerImportError[] = [];
+    const accepted = new Map<string, string>();
+    for (let index = 0; index < peers.length; index++) {
+      const error = await this.checkEntry(peers[index], blocked, accepted);
+      if (typeof error === 'string') continue;
+      errors.push({ index, ...error });
     }
-    return { accepted, rejected };
+    // One statement for the whole file: 10,000 entries are one round trip, not 10,000.
+    await this.candidates.addMany(
+      [...accepted].map(([url, serverId]) => ({ url, serverId })),
+      'import',
+    );
+    return { accepted: peers.length - errors.length, rejected: errors.length, errors };
+  }
+
+  /** The entry's normalised URL (recorded in `accepted`), or why it is refused. */
+  private async checkEntry(
+    raw: unknown,
+    blocked: ReadonlySet<string>,
+    accepted: Map<string, string>,
+  ): Promise<string | Omit<PeerImportError, 'index'>> {
+    const claimed =
+      typeof raw === 'object' && raw !== null && !Array.isArray(raw)
+        ? (raw as Record<string, unknown>)['server_id']
+        : undefined;
+    const serverId =
+      typeof claimed === 'string' && isValidServerId(claimed) ? { server_id: claimed } : {};
+    const checked = validateWire(PeerEntryDto, raw);
+    if (!checked.ok) {
+      return { ...serverId, error: 'validation_failed', message: checked.errors.join('; ') };
+    }
+    const peer = checked.value;
+    if (!isValidServerId(peer.server_id)) {
+      return {
+        error: 'validation_failed',
+        message: 'server_id: must be a lowercase DNS name',
+      };
+    }
+    const id = { server_id: peer.server_id };
+    if (peer.server_id === this.config.serverId) {
+      return { ...id, error: 'own_server', message: 'this is our own server_id' };
+    }
+    if (blocked.has(peer.server_id)) {
+      return { ...id, error: 'blocked', message: `${peer.server_id} is on the blocklist` };
+    }
+    const url = peer.endpoints.discovery.replace(/\/+$/, '');
+    const policy = await this.endpoints.checkUrl(url, peer.server_id);
+    if (!policy.ok) {
+      return { ...id, error: 'endpoint_policy', message: `endpoints.discovery: ${policy.reason}` };
+    }
+    if (accepted.has(url)) {
+      return { ...id, error: 'duplicate', message: `endpoints.discovery ${url} is listed twice` };
+    }
+    accepted.set(url, peer.server_id);
+    return url;
   }
 
   /** A peer exchange file of the live, unblocked servers we know, ourselves included. */
