@@ -100,7 +100,8 @@ export class CandidateStore {
    * except configured bootstrap servers; returns their URLs.
    */
   async dropStale(giveUpMs: number = CANDIDATE_GIVE_UP_MS): Promise<string[]> {
-    const rows: { url: string }[] = await this.dataSource.query(
+    // TypeORM answers a DELETE … RETURNING with [rows, count].
+    const [rows]: [{ url: string }[], number] = await this.dataSource.query(
       `DELETE FROM peer_candidates WHERE last_success_at IS NULL AND source <> 'bootstrap'
        AND added_at < now() - make_interval(secs => $1::float8 / 1000) RETURNING url`,
       [giveUpMs],
