@@ -8,7 +8,8 @@
  *
  * Options: --servers N (1000) --seeds K (5) --down F (0) --loss F (0) --neighbours N (8)
  * --max-rounds N (200) --svg PATH (tmp/sim-gossip-<N>.svg) --cold (cold start above 2,000
- * servers too: every server then holds its own full table, O(N²) memory) --json.
+ * servers too: every server then holds its own full table, O(N²) memory) --json
+ * --scenarios cold,join,refresh (all).
  */
 import {
   Scenario,
@@ -30,6 +31,7 @@ interface Args {
   svg: string;
   cold: boolean;
   json: boolean;
+  scenarios: Scenario[];
 }
 
 const COLD_LIMIT = 2_000;
@@ -47,6 +49,7 @@ function parseArgs(argv: string[]): Args {
     svg: '',
     cold: false,
     json: false,
+    scenarios: [...SCENARIOS],
   };
   const number = (flag: string, value: string | undefined, min: number, max: number) => {
     const n = Number(value);
@@ -67,7 +70,13 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--max-rounds')
       args.maxRounds = Math.floor(number(flag, argv[++i], 1, 10_000));
     else if (flag === '--svg') args.svg = argv[++i] ?? '';
-    else throw new Error(`unknown option ${flag}`);
+    else if (flag === '--scenarios') {
+      const list = (argv[++i] ?? '').split(',');
+      if (list.some((s) => !SCENARIOS.includes(s as Scenario)) || list.length === 0) {
+        throw new Error(`--scenarios takes a comma-separated list of ${SCENARIOS.join(', ')}`);
+      }
+      args.scenarios = list as Scenario[];
+    } else throw new Error(`unknown option ${flag}`);
   }
   if (args.svg === '') args.svg = `tmp/sim-gossip-${args.servers}.svg`;
   return args;
@@ -204,9 +213,10 @@ function main(): void {
     rss_mb: Math.round(peakRss / 1_048_576),
     cpu_s: Math.round((cpu.user + cpu.system) / 1e5) / 10,
     wall_s: Math.round((Date.now() - started) / 100) / 10,
-    cold_skipped: scenarios.includes('cold')
-      ? null
-      : `cold start skipped above ${COLD_LIMIT} servers (every server holds a full table: O(N²) memory); pass --cold to run it`,
+    cold_skipped:
+      scenarios.includes('cold') || !args.scenarios.includes('cold')
+        ? null
+        : `cold start skipped above ${COLD_LIMIT} servers (every server holds a full table: O(N²) memory); pass --cold to run it`,
     svg: resolve(args.svg),
   };
 

@@ -355,6 +355,47 @@ describe('internal API', () => {
     expect((await call('DELETE', '/api/v1/pins/mirah.example.com')).status).toBe(404);
   });
 
+  it('pages GET /api/v1/peers with limit and cursor, and filters it', async () => {
+    const all = await call('GET', '/api/v1/peers');
+    expect(all.status).toBe(200);
+    expect(all.body.next_cursor).toBeNull();
+    const ids: string[] = all.body.peers.map((p: { server_id: string }) => p.server_id);
+    expect(ids.length).toBeGreaterThan(0);
+    const walked: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page <= ids.length; page++) {
+      const query: string = cursor === null ? '?limit=1' : `?limit=1&cursor=${cursor}`;
+      const { status, body } = await call('GET', `/api/v1/peers${query}`);
+      expect(status).toBe(200);
+      expect(body.peers.length).toBeLessThanOrEqual(1);
+      walked.push(...body.peers.map((p: { server_id: string }) => p.server_id));
+      cursor = body.next_cursor;
+      if (cursor === null) break;
+    }
+    expect(walked).toEqual(ids);
+    const blocked = await call('GET', '/api/v1/peers?blocked=true');
+    expect(blocked.body.peers.every((p: { blocked: boolean }) => p.blocked)).toBe(true);
+    const prefixed = await call('GET', `/api/v1/peers?prefix=${ids[0].slice(0, 3)}`);
+    expect(prefixed.body.peers.map((p: { server_id: string }) => p.server_id)).toContain(ids[0]);
+    for (const bad of [
+      'limit=0',
+      'limit=1001',
+      'limit=x',
+      'cursor=%%%',
+      'cursor=abc',
+      'blocked=1',
+      'prefix=A*',
+    ]) {
+      const { status, body } = await call('GET', `/api/v1/peers?${bad}`);
+      expect(status).toBe(400);
+      expect(body.error).toBe('validation_failed');
+    }
+    for (const naughty of naughtyStrings().slice(0, 200)) {
+      const { status } = await call('GET', `/api/v1/peers?cursor=${encodeURIComponent(naughty)}`);
+      expect([200, 400]).toContain(status);
+    }
+  });
+
   it('imports a peer file entry by entry, naming each refused entry and why', async () => {
     const file = {
       version: '1.0',

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { PeerFile } from '@pager/protocol';
-import { PeerImportResult, PeerView, PeersService } from './peers.service';
+import { PeerImportResult, PeerPage, PeersService, parsePeerListQuery } from './peers.service';
 
 @ApiTags('internal')
 @Controller('api/v1/peers')
@@ -9,8 +9,8 @@ export class PeersController {
   constructor(@Inject(PeersService) private readonly peers: PeersService) {}
 
   @Get()
-  list(): Promise<{ peers: PeerView[] }> {
-    return this.peers.list();
+  list(@Query() query: Record<string, unknown>): Promise<PeerPage> {
+    return this.peers.list(parsePeerListQuery(query));
   }
 
   @Post('import')

@@ -80,6 +80,85 @@ function requirePeerFileShape(body: unknown): unknown[] {
   return peers;
 }
 
+/** Most peers per page of `GET /api/v1/peers`, and the default. */
+export const PEERS_PAGE_MAX = 1_000;
+
+export interface PeerListQuery {
+  limit?: number;
+  /** Decoded cursor: the last server_id of the previous page. */
+  after?: string;
+  blocked?: boolean;
+  neighbor?: boolean;
+  prefix?: string;
+}
+
+export interface PeerPage {
+  peers: PeerView[];
+  next_cursor: string | null;
+}
+
+/** The opaque cursor of a page ending at `serverId` (base64url, so nobody parses it). */
+export function encodeCursor(serverId: string): string {
+  return Buffer.from(serverId, 'utf8').toString('base64url');
+}
+
+/**
+ * Parses the query string of `GET /api/v1/peers`; throws ProtocolError (400
+ * validation_failed) naming the bad parameter.
+ */
+export function parsePeerListQuery(raw: Record<string, unknown>): PeerListQuery {
+  const query: PeerListQuery = {};
+  const text = (name: string): string | undefined => {
+    const value = raw[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || value.length > 256) {
+      throw new ProtocolError(
+        'validation_failed',
+        `${name}: must be given once, 256 characters at most`,
+      );
+    }
+    return value;
+  };
+  const flag = (name: string): boolean | undefined => {
+    const value = text(name);
+    if (value === undefined) return undefined;
+    if (value !== 'true' && value !== 'false') {
+      throw new ProtocolError('validation_failed', `${name}: must be true or false`);
+    }
+    return value === 'true';
+  };
+  const limit = text('limit');
+  if (limit !== undefined) {
+    if (!/^[0-9]{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > PEERS_PAGE_MAX) {
+      throw new ProtocolError('validation_failed', `limit: must be 1 to ${PEERS_PAGE_MAX}`);
+    }
+    query.limit = Number(limit);
+  }
+  const cursor = text('cursor');
+  if (cursor !== undefined) {
+    const after = /^[A-Za-z0-9_-]{1,344}$/.test(cursor)
+      ? Buffer.from(cursor, 'base64url').toString('utf8')
+      : '';
+    if (!isValidServerId(after) || encodeCursor(after) !== cursor) {
+      throw new ProtocolError('validation_failed', 'cursor: not a cursor this daemon returned');
+    }
+    query.after = after;
+  }
+  const prefix = text('prefix');
+  if (prefix !== undefined) {
+    if (!/^[a-z0-9.-]{1,253}$/.test(prefix)) {
+      throw new ProtocolError(
+        'validation_failed',
+        'prefix: lowercase letters, digits, "." and "-"',
+      );
+    }
+    query.prefix = prefix;
+  }
+  query.blocked = flag('blocked');
+  query.neighbor = flag('neighbor');
+  return query;
+}
+
 export interface PeerView {
   server_id: string;
   endpoints: unknown;
@@ -104,24 +183,41 @@ export class PeersService {
     @Inject(EndpointChecker) private readonly endpoints: EndpointChecker,
   ) {}
 
-  /** Every server we hold an announcement of (not ourselves), blocked ones flagged. */
-  async list(): Promise<{ peers: PeerView[] }> {
-    const [rows, blocked] = await Promise.all([this.peers.all(), this.blocklist.blockedIds()]);
-    const scores = await this.reputation.scores(blocked);
+  /**
+   * Known servers (not ourselves) in server_id order, blocked ones flagged, one page at a
+   * time: at most `limit` (default and most PEERS_PAGE_MAX), after the opaque `cursor`;
+   * `next_cursor` is null on the last page. Filters: `blocked`, `neighbor`, `prefix`.
+   */
+  async list(query: PeerListQuery = {}): Promise<PeerPage> {
     const neighbours = new Set(this.neighbours.list());
+    const limit = query.limit ?? PEERS_PAGE_MAX;
+    const rows = await this.peers.page({
+      after: query.after ?? null,
+      limit: limit + 1,
+      exceptId: this.config.serverId,
+      blocked: query.blocked,
+      onlyIds: query.neighbor === true ? [...neighbours] : undefined,
+      prefix: query.prefix,
+    });
+    const more = rows.length > limit;
+    const pageRows = (
+      query.neighbor === false ? rows.filter((r) => !neighbours.has(r.serverId)) : rows
+    ).slice(0, limit);
+    const blocked = await this.blocklist.blockedIds();
+    const scores = await this.reputation.scores(blocked);
+    const last = rows.slice(0, limit).at(-1);
     return {
-      peers: rows
-        .filter((row) => row.serverId !== this.config.serverId)
-        .map((row) => ({
-          server_id: row.serverId,
-          endpoints: row.announcement['endpoints'],
-          fingerprint: row.fingerprint,
-          capabilities: row.announcement['capabilities'],
-          timestamp: row.timestamp,
-          neighbor: neighbours.has(row.serverId),
-          blocked: blocked.has(row.serverId),
-          score: blocked.has(row.serverId) ? 0 : (scores.get(row.serverId) ?? 100),
-        })),
+      peers: pageRows.map((row) => ({
+        server_id: row.serverId,
+        endpoints: row.announcement['endpoints'],
+        fingerprint: row.fingerprint,
+        capabilities: row.announcement['capabilities'],
+        timestamp: row.timestamp,
+        neighbor: neighbours.has(row.serverId),
+        blocked: blocked.has(row.serverId),
+        score: blocked.has(row.serverId) ? 0 : (scores.get(row.serverId) ?? 100),
+      })),
+      next_cursor: more && last !== undefined ? encodeCursor(last.serverId) : null,
     };
   }
 
