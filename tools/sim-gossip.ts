@@ -112,7 +112,7 @@ function main(): void {
   let coldHeapPerServer: number | null = null;
   let joinHeapPerServer: number | null = null;
   const cells: Cell[] = [];
-  const scenarios = SCENARIOS.filter(
+  const scenarios = args.scenarios.filter(
     (s) => s !== 'cold' || args.cold || args.servers <= COLD_LIMIT,
   );
   const log = (line: string) => {

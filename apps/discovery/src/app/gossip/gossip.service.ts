@@ -19,11 +19,11 @@ import { SenderAuthenticator } from '../announcements/sender-authenticator';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
 import {
   GossipAnswer,
+  GossipTable,
   PeerEntry,
   answerGossip,
   answerPush,
   chooseNeighbours,
-  expire,
   openExchange,
   pickGossipPartner,
   planExchangePush,
@@ -32,6 +32,7 @@ import { DiscoveryMetrics } from '../metrics/discovery-metrics';
 import { NeighbourSet } from '../peers/neighbour-set';
 import { NeighbourService } from '../peers/neighbour.service';
 import { PeerStore } from '../peers/peer-store.service';
+import { PeerTableCache } from '../peers/peer-table.cache';
 import { PEER_HTTP, PeerHttp, describeFailure, joinUrl } from '../shared/peer-http';
 import { requireValid } from '../shared/server-id-param';
 import { GossipExchangeStore } from './gossip-exchange.store';
@@ -72,6 +73,7 @@ export class GossipService {
     @Inject(DISCOVERY_CONFIG) private readonly config: DiscoveryConfig,
     @Inject(ServerKey) private readonly key: ServerKey,
     @Inject(PeerStore) private readonly peers: PeerStore,
+    @Inject(PeerTableCache) private readonly tables: PeerTableCache,
     @Inject(NeighbourSet) private readonly neighbours: NeighbourSet,
     @Inject(NeighbourService) private readonly activeNeighbours: NeighbourService,
     @Inject(AnnouncementIntake) private readonly intake: AnnouncementIntake,
@@ -254,13 +256,13 @@ export class GossipService {
    * unresponsive when its deadline passes, and replaced by the next round).
    */
   async runRound(nowMs: number = Date.now()): Promise<void> {
-    await this.expire(nowMs);
     await this.exchanges.prune();
+    await this.expire(nowMs);
     const table = await this.table(nowMs);
-    const candidates = [...table.keys()].filter((id) => id !== this.config.serverId);
     const chosen = chooseNeighbours({
       current: this.neighbours.list(),
-      candidates,
+      candidates: table.asCandidates(),
+      self: this.config.serverId,
       unresponsive: this.neighbours.unresponsiveList(),
       target: this.config.neighborCount,
       rng: Math.random,
@@ -306,30 +308,24 @@ export class GossipService {
     }
   }
 
+  /**
+   * Drops the entries whose announcement is older than the TTL: the cached table drops them
+   * with the core's `expire`, PostgreSQL by the same rule. Blocked entries stay listed
+   * (SERVICES.md: an entry known before the block stays listed).
+   */
   private async expire(nowMs: number): Promise<void> {
-    const all = await this.peers.all();
-    const table = new Map(
-      all.map((p) => [
-        p.serverId,
-        {
-          serverId: p.serverId,
-          timestamp: p.timestamp,
-          timestampMs: p.timestampMs,
-          announcement: {},
-          receivedAtMs: p.receivedAt.getTime(),
-        } satisfies PeerEntry,
-      ]),
+    const dropped = await this.peers.removeOlderThan(
+      nowMs - this.config.announcementTtlMs,
+      this.config.serverId,
     );
-    const dropped = expire(table, nowMs, this.config.announcementTtlMs, this.config.serverId);
     if (dropped.length > 0) {
-      await this.peers.remove(dropped);
       for (const id of dropped) this.neighbours.remove(id);
       this.logger.event('discovery.peers_expired', { server_ids: dropped });
     }
   }
 
-  private table(nowMs: number = Date.now()): Promise<Map<string, PeerEntry>> {
-    return this.peers.shareableTable(nowMs, this.config.announcementTtlMs);
+  private table(nowMs: number = Date.now()): Promise<GossipTable> {
+    return this.tables.table(nowMs);
   }
 
   private async post(

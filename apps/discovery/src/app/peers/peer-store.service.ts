@@ -156,6 +156,21 @@ export class PeerStore {
     ]);
   }
 
+  /**
+   * Deletes the entries whose announcement timestamp is before `cutoffMs`, except
+   * `exceptId` (the own one) and blocked ones (they stay listed); returns their ids. The
+   * rule of the core's `expire`, applied to the stored table.
+   */
+  async removeOlderThan(cutoffMs: number, exceptId: string): Promise<string[]> {
+    const [rows]: [{ server_id: string }[], number] = await this.dataSource.query(
+      `DELETE FROM peers WHERE timestamp_ms < $1 AND server_id <> $2
+       AND NOT EXISTS (SELECT 1 FROM blocklist b WHERE b.server_id = peers.server_id)
+       RETURNING server_id`,
+      [cutoffMs, exceptId],
+    );
+    return rows.map((r) => r.server_id).sort();
+  }
+
   async remove(serverIds: string[]): Promise<void> {
     if (serverIds.length === 0) return;
     await this.dataSource.query('DELETE FROM peers WHERE server_id = ANY($1)', [serverIds]);
