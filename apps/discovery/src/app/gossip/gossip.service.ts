@@ -9,7 +9,6 @@ import {
   GossipPushReply,
   PROTOCOL_VERSION,
   ProtocolError,
-  differingBuckets,
   formatProtocolTimestamp,
   newGossipId,
   validateWire,
@@ -20,19 +19,21 @@ import { OwnAnnouncementService } from '../announcements/own-announcement.servic
 import { SenderAuthenticator } from '../announcements/sender-authenticator';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
 import {
+  GossipAnswer,
+  GossipTable,
   PeerEntry,
-  buildTableDigest,
+  answerGossip,
+  answerPush,
   chooseNeighbours,
-  digestForBuckets,
-  expire,
+  openExchange,
   pickGossipPartner,
-  planPush,
-  selectWanted,
-} from '../core';
+  planExchangePush,
+} from '@pager/gossip-core';
 import { DiscoveryMetrics } from '../metrics/discovery-metrics';
 import { NeighbourSet } from '../peers/neighbour-set';
 import { NeighbourService } from '../peers/neighbour.service';
 import { PeerStore } from '../peers/peer-store.service';
+import { PeerTableCache } from '../peers/peer-table.cache';
 import { PEER_HTTP, PeerHttp, describeFailure, joinUrl } from '../shared/peer-http';
 import { requireValid } from '../shared/server-id-param';
 import { GossipExchangeStore } from './gossip-exchange.store';
@@ -43,7 +44,22 @@ export interface GossipTarget {
   discoveryUrl: string;
 }
 
-const GOSSIP_TIMEOUT_MS = 10_000;
+/** Longest an exchange may take, whatever the interval (the former request timeout). */
+const MAX_EXCHANGE_DEADLINE_MS = 10_000;
+/** Shortest deadline, for test intervals of a few hundred ms. */
+const MIN_EXCHANGE_DEADLINE_MS = 250;
+
+/**
+ * The deadline of one whole exchange (both requests, replies verified): half the interval,
+ * between 250 ms and 10 s. Well under the interval, so a neighbour that never answers has
+ * been given up on, and marked unresponsive, before the next round chooses neighbours.
+ */
+export function exchangeDeadlineMs(intervalMs: number): number {
+  return Math.min(
+    MAX_EXCHANGE_DEADLINE_MS,
+    Math.max(MIN_EXCHANGE_DEADLINE_MS, Math.floor(intervalMs / 2)),
+  );
+}
 
 /**
  * Anti-entropy gossip (docs/protocol.md §7), both sides: answering `gossip` and
@@ -51,10 +67,14 @@ const GOSSIP_TIMEOUT_MS = 10_000;
  */
 @Injectable()
 export class GossipService {
+  /** Exchanges this replica started and that have not ended yet, by neighbour. */
+  private readonly inFlight = new Map<string, Promise<boolean>>();
+
   constructor(
     @Inject(DISCOVERY_CONFIG) private readonly config: DiscoveryConfig,
     @Inject(ServerKey) private readonly key: ServerKey,
     @Inject(PeerStore) private readonly peers: PeerStore,
+    @Inject(PeerTableCache) private readonly tables: PeerTableCache,
     @Inject(NeighbourSet) private readonly neighbours: NeighbourSet,
     @Inject(NeighbourService) private readonly activeNeighbours: NeighbourService,
     @Inject(AnnouncementIntake) private readonly intake: AnnouncementIntake,
@@ -92,10 +112,12 @@ export class GossipService {
     }
     await this.intake.acceptAll(announcements, dto.from);
     await this.peers.touch(dto.from);
-    const table = await this.table();
-    const digest = buildTableDigest(table);
+    const answer = answerGossip(await this.table(), {
+      digestHash: dto.digest_hash,
+      bucketHashes: dto.bucket_hashes,
+    });
     this.metrics.gossipRounds.inc({ role: 'responder', result: 'ok' });
-    if (digest.digestHash === dto.digest_hash) {
+    if (answer.inSync) {
       return this.sign<GossipReply>({
         type: 'gossip_reply',
         gossip_id: dto.gossip_id,
@@ -106,8 +128,8 @@ export class GossipService {
       type: 'gossip_reply',
       gossip_id: dto.gossip_id,
       in_sync: false,
-      bucket_hashes: digest.bucketHashes,
-      digest: digestForBuckets(table, differingBuckets(dto.bucket_hashes, digest.bucketHashes)),
+      bucket_hashes: answer.bucketHashes,
+      digest: answer.digest,
       announcements: [await this.own.current()],
     });
   }
@@ -127,11 +149,10 @@ export class GossipService {
       throw new ProtocolError('validation_failed', 'gossip_id: unknown, expired or already pushed');
     }
     await this.intake.acceptAll(announcements, dto.from);
-    const table = await this.table();
     return this.sign<GossipPushReply>({
       type: 'gossip_push_reply',
       gossip_id: dto.gossip_id,
-      announcements: selectWanted(table, dto.want).map(
+      announcements: answerPush(await this.table(), dto.want).map(
         (entry) => entry.announcement as unknown as GossipPushReply['announcements'][number],
       ),
     });
@@ -139,19 +160,41 @@ export class GossipService {
 
   // ---- initiator ----------------------------------------------------------------------
 
-  /** One complete exchange with `target`; throws with a reason when it fails. */
+  /**
+   * One complete exchange with `target` within the exchange deadline (`exchangeDeadlineMs`);
+   * throws with a reason when it fails or the deadline passes (the requests are aborted).
+   */
   async exchangeWith(target: GossipTarget): Promise<void> {
+    const deadlineMs = exchangeDeadlineMs(this.config.gossipIntervalMs);
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(new Error(`no complete exchange within ${deadlineMs} ms`));
+      }, deadlineMs);
+      timer.unref();
+    });
+    try {
+      await Promise.race([this.exchangeSteps(target, abort.signal), expired]);
+    } finally {
+      clearTimeout(timer);
+      abort.abort();
+    }
+  }
+
+  private async exchangeSteps(target: GossipTarget, signal: AbortSignal): Promise<void> {
     const url = joinUrl(target.discoveryUrl, '/gossip');
-    const sent = buildTableDigest(await this.table());
+    const opening = openExchange(await this.table());
     const gossipId = newGossipId();
     const envelope = await this.sign<Record<string, unknown>>({
       type: 'gossip',
       gossip_id: gossipId,
-      digest_hash: sent.digestHash,
-      bucket_hashes: sent.bucketHashes,
+      digest_hash: opening.digestHash,
+      bucket_hashes: opening.bucketHashes,
       announcements: [await this.own.current()],
     });
-    const reply = await this.post(url, envelope);
+    const reply = await this.post(url, envelope, signal);
     const replyDto = requireValid(validateWire(GossipReplyDto, reply));
     this.checkReply(replyDto, 'gossip_reply', gossipId, target);
     const replyAnnouncements = (reply['announcements'] as unknown[] | undefined) ?? [];
@@ -166,22 +209,22 @@ export class GossipService {
       { checkBlocklist: false },
     );
     await this.intake.acceptAll(replyAnnouncements, replyDto.from);
-    if (replyDto.in_sync) return;
-
-    const plan = planPush(
-      await this.table(),
-      sent.bucketHashes,
-      replyDto.bucket_hashes ?? [],
-      replyDto.digest ?? {},
-    );
-    if (plan.push.length === 0 && plan.want.length === 0) return;
+    const answer: GossipAnswer = replyDto.in_sync
+      ? { inSync: true }
+      : {
+          inSync: false,
+          bucketHashes: replyDto.bucket_hashes ?? [],
+          digest: replyDto.digest ?? {},
+        };
+    const plan = planExchangePush(await this.table(), opening, answer);
+    if (plan === null) return;
     const push = await this.sign<Record<string, unknown>>({
       type: 'gossip_push',
       gossip_id: gossipId,
       announcements: plan.push.map((entry: PeerEntry) => entry.announcement),
       want: plan.want,
     });
-    const pushReply = await this.post(url, push);
+    const pushReply = await this.post(url, push, signal);
     const pushDto = requireValid(validateWire(GossipPushReplyDto, pushReply));
     this.checkReply(pushDto, 'gossip_push_reply', gossipId, target);
     const pushed = pushReply['announcements'] as unknown[];
@@ -209,16 +252,19 @@ export class GossipService {
 
   /**
    * One scheduled round: drop expired entries, choose the neighbours (one swapped, the
-   * unresponsive replaced), exchange with one of them at random.
+   * unresponsive replaced), and start an exchange with one of them at random. Resolves once
+   * the exchange has *started*: it runs on its own under its deadline, so a neighbour that
+   * never answers delays neither the next round nor any other exchange (it is marked
+   * unresponsive when its deadline passes, and replaced by the next round).
    */
   async runRound(nowMs: number = Date.now()): Promise<void> {
-    await this.expire(nowMs);
     await this.exchanges.prune();
+    await this.expire(nowMs);
     const table = await this.table(nowMs);
-    const candidates = [...table.keys()].filter((id) => id !== this.config.serverId);
     const chosen = chooseNeighbours({
       current: this.neighbours.list(),
-      candidates,
+      candidates: table.asCandidates(),
+      self: this.config.serverId,
       unresponsive: this.neighbours.unresponsiveList(),
       target: this.config.neighborCount,
       rng: Math.random,
@@ -226,7 +272,7 @@ export class GossipService {
     this.neighbours.replace(chosen);
     this.metrics.peersKnown.set(table.size);
     const partner = pickGossipPartner(chosen, Math.random);
-    if (partner !== null) await this.tryExchange(partner);
+    if (partner !== null) this.startExchange(partner);
   }
 
   /** Exchanges with every neighbour at once (after a re-signed own announcement). */
@@ -234,7 +280,20 @@ export class GossipService {
     await Promise.all((await this.activeNeighbours.active()).map((id) => this.tryExchange(id)));
   }
 
+  /** Waits for the exchanges in flight (each ends by its deadline); for shutdown and tests. */
+  async drain(): Promise<void> {
+    await Promise.all([...this.inFlight.values()]);
+  }
+
+  /** Starts an exchange without waiting for it; one at a time per neighbour. */
+  private startExchange(serverId: string): void {
+    if (this.inFlight.has(serverId)) return;
+    const running = this.tryExchange(serverId).finally(() => this.inFlight.delete(serverId));
+    this.inFlight.set(serverId, running);
+  }
+
   private async tryExchange(serverId: string): Promise<boolean> {
+    const began = Date.now();
     try {
       await this.exchangeWithServer(serverId);
       this.metrics.gossipRounds.inc({ role: 'initiator', result: 'ok' });
@@ -244,41 +303,42 @@ export class GossipService {
       this.metrics.gossipRounds.inc({ role: 'initiator', result: 'failed' });
       this.logger.event(
         'discovery.gossip_failed',
-        { peer: serverId, error: (err as Error).message },
+        { peer: serverId, error: (err as Error).message, duration_ms: Date.now() - began },
         'debug',
       );
       return false;
     }
   }
 
+  /**
+   * Drops the entries whose announcement is older than the TTL: the cached table drops them
+   * with the core's `expire`, PostgreSQL by the same rule. Blocked entries stay listed
+   * (SERVICES.md: an entry known before the block stays listed).
+   */
   private async expire(nowMs: number): Promise<void> {
-    const all = await this.peers.all();
-    const table = new Map(
-      all.map((p) => [
-        p.serverId,
-        {
-          serverId: p.serverId,
-          timestamp: p.timestamp,
-          timestampMs: p.timestampMs,
-          announcement: {},
-          receivedAtMs: p.receivedAt.getTime(),
-        } satisfies PeerEntry,
-      ]),
+    const dropped = await this.peers.removeOlderThan(
+      nowMs - this.config.announcementTtlMs,
+      this.config.serverId,
     );
-    const dropped = expire(table, nowMs, this.config.announcementTtlMs, this.config.serverId);
     if (dropped.length > 0) {
-      await this.peers.remove(dropped);
       for (const id of dropped) this.neighbours.remove(id);
       this.logger.event('discovery.peers_expired', { server_ids: dropped });
     }
   }
 
-  private table(nowMs: number = Date.now()): Promise<Map<string, PeerEntry>> {
-    return this.peers.shareableTable(nowMs, this.config.announcementTtlMs);
+  private table(nowMs: number = Date.now()): Promise<GossipTable> {
+    return this.tables.table(nowMs);
   }
 
-  private async post(url: string, body: object): Promise<Record<string, unknown>> {
-    const response = await this.http.post(url, body, { timeout: GOSSIP_TIMEOUT_MS });
+  private async post(
+    url: string,
+    body: object,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
+    const response = await this.http.post(url, body, {
+      timeout: MAX_EXCHANGE_DEADLINE_MS,
+      signal,
+    });
     if (response.status !== 200)
       throw new Error(`${url}: ${describeFailure(response.status, response.data)}`);
     const data: unknown = response.data;

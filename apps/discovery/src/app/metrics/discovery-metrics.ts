@@ -12,6 +12,7 @@ export class DiscoveryMetrics {
   readonly senderLookups: Counter<'result'>;
   /** Announcements the table bound dropped (neighbour_quota, table_full) or entries evicted. */
   readonly tableDropped: Counter<'reason'>;
+  readonly gossipLeader: Gauge;
 
   constructor(@Inject(Registry) registry: Registry) {
     this.gossipRounds = new Counter({
@@ -47,6 +48,11 @@ export class DiscoveryMetrics {
     this.peersKnown = new Gauge({
       name: 'discovery_peers_known',
       help: 'Announcements held, the own one included',
+      registers: [registry],
+    });
+    this.gossipLeader = new Gauge({
+      name: 'discovery_gossip_leader',
+      help: '1 when this replica holds the gossip lock and runs the gossip schedule, else 0',
       registers: [registry],
     });
   }

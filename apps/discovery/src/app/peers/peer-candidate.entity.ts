@@ -25,6 +25,10 @@ export class PeerCandidateRecord {
   @Column({ type: 'integer' })
   failures: number;
 
+  /** Not contacted again before this (backoff after failures); null: due now. */
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
+  nextAttemptAt: Date | null;
+
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError: string | null;
 }

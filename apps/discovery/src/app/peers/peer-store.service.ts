@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PeerEntry } from '../core';
+import { PeerEntry } from '@pager/gossip-core';
 import { PeerRecord } from './peer.entity';
 
 interface PeerRow {
@@ -89,6 +89,57 @@ export class PeerStore {
     return table;
   }
 
+  /**
+   * One page of entries in server_id order, after `after` (exclusive), at most `limit`,
+   * leaving out `exceptId` (the own entry); optionally only blocked / not blocked ones,
+   * only ids in `onlyIds` (neighbours), or ids starting with `prefix`.
+   */
+  async page(options: {
+    after: string | null;
+    limit: number;
+    exceptId: string;
+    blocked?: boolean;
+    onlyIds?: string[];
+    prefix?: string;
+  }): Promise<PeerRecord[]> {
+    const where = ['server_id <> $1'];
+    const params: unknown[] = [options.exceptId];
+    const add = (clause: string, value: unknown) => {
+      params.push(value);
+      where.push(clause.replace('?', `$${params.length}`));
+    };
+    if (options.after !== null) add('server_id COLLATE "C" > ?', options.after);
+    if (options.onlyIds !== undefined) add('server_id = ANY(?)', options.onlyIds);
+    // starts_with: no LIKE pattern characters to escape.
+    if (options.prefix !== undefined) add('starts_with(server_id, ?)', options.prefix);
+    if (options.blocked !== undefined) {
+      where.push(
+        `${options.blocked ? '' : 'NOT '}EXISTS (SELECT 1 FROM blocklist b WHERE b.server_id = peers.server_id)`,
+      );
+    }
+    params.push(options.limit);
+    const rows: PeerRow[] = await this.dataSource.query(
+      `SELECT * FROM peers WHERE ${where.join(' AND ')} ORDER BY server_id COLLATE "C"
+       LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toRecord);
+  }
+
+  /**
+   * A cheap fingerprint of the shareable table: changes whenever an entry is stored,
+   * replaced or removed, or the blocklist changes (stores set `received_at` to now()).
+   */
+  async tableVersion(): Promise<string> {
+    const rows: { n: string; r: Date | null; b: string; c: Date | null }[] =
+      await this.dataSource.query(
+        `SELECT (SELECT count(*) FROM peers) AS n, (SELECT max(received_at) FROM peers) AS r,
+                (SELECT count(*) FROM blocklist) AS b, (SELECT max(created_at) FROM blocklist) AS c`,
+      );
+    const row = rows[0];
+    return `${row.n}/${row.r?.getTime() ?? 0}/${row.b}/${row.c?.getTime() ?? 0}`;
+  }
+
   /** A live, unblocked entry, or null. */
   async live(serverId: string, nowMs: number, ttlMs: number): Promise<PeerRecord | null> {
     const rows: PeerRow[] = await this.dataSource.query(
@@ -103,6 +154,21 @@ export class PeerStore {
     await this.dataSource.query('UPDATE peers SET last_seen = now() WHERE server_id = $1', [
       serverId,
     ]);
+  }
+
+  /**
+   * Deletes the entries whose announcement timestamp is before `cutoffMs`, except
+   * `exceptId` (the own one) and blocked ones (they stay listed); returns their ids. The
+   * rule of the core's `expire`, applied to the stored table.
+   */
+  async removeOlderThan(cutoffMs: number, exceptId: string): Promise<string[]> {
+    const [rows]: [{ server_id: string }[], number] = await this.dataSource.query(
+      `DELETE FROM peers WHERE timestamp_ms < $1 AND server_id <> $2
+       AND NOT EXISTS (SELECT 1 FROM blocklist b WHERE b.server_id = peers.server_id)
+       RETURNING server_id`,
+      [cutoffMs, exceptId],
+    );
+    return rows.map((r) => r.server_id).sort();
   }
 
   async remove(serverIds: string[]): Promise<void> {

@@ -1,8 +1,8 @@
 import { ApiRoute } from '@pager/server-kit';
-import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { PeerFile } from '@pager/protocol';
-import { PeerView, PeersService } from './peers.service';
+import { PeerImportResult, PeerPage, PeersService, parsePeerListQuery } from './peers.service';
 
 @ApiTags('internal')
 @Controller('api/v1/peers')
@@ -17,8 +17,8 @@ export class PeersController {
     },
   })
   @Get()
-  list(): Promise<{ peers: PeerView[] }> {
-    return this.peers.list();
+  list(@Query() query: Record<string, unknown>): Promise<PeerPage> {
+    return this.peers.list(parsePeerListQuery(query));
   }
 
   @ApiRoute({
@@ -33,7 +33,7 @@ export class PeersController {
   })
   @Post('import')
   @HttpCode(200)
-  import(@Body() body: unknown): Promise<{ accepted: number; rejected: number }> {
+  import(@Body() body: unknown): Promise<PeerImportResult> {
     return this.peers.import(body);
   }
 

@@ -6,14 +6,22 @@ import { CandidateStore } from './candidate-store.service';
 import { NeighbourSet } from './neighbour-set';
 import { NeighbourService } from './neighbour.service';
 import { PeerStore } from './peer-store.service';
+import { PeerTableCache } from './peer-table.cache';
 import { PeersController } from './peers.controller';
 import { PeersService } from './peers.service';
 
 @Module({
   imports: [BlocklistModule, ReputationModule],
   controllers: [PeersController],
-  providers: [PeerStore, NeighbourSet, NeighbourService, CandidateStore, PeersService],
-  exports: [PeerStore, NeighbourSet, NeighbourService, CandidateStore],
+  providers: [
+    PeerStore,
+    PeerTableCache,
+    NeighbourSet,
+    NeighbourService,
+    CandidateStore,
+    PeersService,
+  ],
+  exports: [PeerStore, PeerTableCache, NeighbourSet, NeighbourService, CandidateStore],
 })
 export class PeersModule {
   constructor(

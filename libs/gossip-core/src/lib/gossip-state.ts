@@ -17,6 +17,7 @@ import {
   isValidServerId,
   parseProtocolTimestamp,
 } from '@pager/protocol';
+import { GossipTable } from './gossip-table';
 
 /** One verified announcement as the daemon holds it. */
 export interface PeerEntry {
@@ -56,6 +57,22 @@ export const MAX_WANT_PER_PUSH = 10_000;
 
 type DigestLine = { server_id: string; timestamp: string };
 
+/**
+ * The entries of `table` in the given buckets: straight from the bucket index of a
+ * `GossipTable` (cost proportional to those buckets), else a filtered walk of the table.
+ */
+export function* entriesInBuckets(
+  table: PeerTable,
+  buckets: readonly number[],
+): Generator<PeerEntry> {
+  if (table instanceof GossipTable) {
+    for (const bucket of buckets) yield* table.bucketEntries(bucket);
+    return;
+  }
+  const wanted = inBuckets(buckets);
+  for (const [id, entry] of table) if (wanted(id)) yield entry;
+}
+
 /** Membership in a set of buckets; skips the lookups when every bucket is in it. */
 function inBuckets(buckets: Iterable<number>): (serverId: string) => boolean {
   const set = new Set(buckets);
@@ -79,8 +96,9 @@ function tableLines(table: PeerTable): Iterable<DigestLine> {
   }));
 }
 
-/** `buildDigest` over a peer table. */
+/** `buildDigest` over a peer table (the cached one of a `GossipTable`). */
 export function buildTableDigest(table: PeerTable): Digest {
+  if (table instanceof GossipTable) return table.digest();
   return buildDigest(tableLines(table));
 }
 
@@ -127,9 +145,7 @@ export function peerEntryFromAnnouncement(
  */
 export function digestForBuckets(table: PeerTable, buckets: number[]): Record<string, string> {
   const digest: Record<string, string> = {};
-  if (buckets.length === 0) return digest;
-  const wanted = inBuckets(buckets);
-  for (const [id, entry] of table) if (wanted(id)) digest[id] = entry.timestamp;
+  for (const entry of entriesInBuckets(table, buckets)) digest[entry.serverId] = entry.timestamp;
   return digest;
 }
 
@@ -165,8 +181,8 @@ export function planPush(
     Object.hasOwn(remoteDigest, id) ? remoteDigest[id] : undefined;
 
   const pushIds: string[] = [];
-  for (const [id, entry] of table) {
-    if (!differing(id)) continue;
+  for (const entry of entriesInBuckets(table, differingList)) {
+    const id = entry.serverId;
     const remoteTimestamp = remoteTimestampOf(id);
     // Same string, same instant: the common case once two servers mostly agree, and it
     // spares parsing the timestamp.
