@@ -7,6 +7,7 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
+    '^@pager/internal-api$': '<rootDir>/../../libs/internal-api/src/index.ts',
     '^@pager/protocol$': '<rootDir>/../../libs/protocol/src/index.ts',
     '^@pager/server-kit$': '<rootDir>/../../libs/server-kit/src/index.ts',
     '^@pager/testing$': '<rootDir>/../../libs/testing/src/index.ts',
