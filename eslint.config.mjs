@@ -30,6 +30,7 @@ export default [
               onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'],
             },
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'] },
+            { sourceTag: 'scope:fedctl', onlyDependOnLibsWithTags: ['scope:shared'] },
           ],
         },
       ],
@@ -66,6 +67,10 @@ export default [
               onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'],
             },
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'] },
+            {
+              sourceTag: 'scope:fedctl',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:testing'],
+            },
           ],
         },
       ],
