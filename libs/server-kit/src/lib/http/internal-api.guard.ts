@@ -5,6 +5,8 @@ import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 
 export const INTERNAL_API_PREFIX = '/api/v1';
+/** Paths under the internal API's access rule: the API and the adapter's status page. */
+export const INTERNAL_PATH_PREFIXES = [INTERNAL_API_PREFIX, '/status'];
 
 /**
  * The internal API (`/api/v1/...`) is for the local pager tool and the sibling service.
@@ -22,7 +24,7 @@ export class InternalApiGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const path = request.url.split('?')[0];
-    if (path !== INTERNAL_API_PREFIX && !path.startsWith(INTERNAL_API_PREFIX + '/')) return true;
+    if (!isInternalPath(path)) return true;
     if (this.tokenDigest !== undefined) {
       const header = request.headers.authorization ?? '';
       const match = /^Bearer (.+)$/.exec(header);
@@ -33,6 +35,11 @@ export class InternalApiGuard implements CanActivate {
     if (isLoopback(request.socket.remoteAddress ?? '')) return true;
     throw new ProtocolError('unauthorized', 'the internal API is served to loopback clients only');
   }
+}
+
+/** Whether `path` (no query) falls under the internal access rule. */
+export function isInternalPath(path: string): boolean {
+  return INTERNAL_PATH_PREFIXES.some((prefix) => path === prefix || path.startsWith(prefix + '/'));
 }
 
 function sha256(value: string): Buffer {
