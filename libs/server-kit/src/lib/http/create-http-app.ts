@@ -1,3 +1,4 @@
+/// <reference path="../../types/swagger-ui-dist.d.ts" />
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
