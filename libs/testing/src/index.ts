@@ -2,3 +2,4 @@ export * from './lib/server-process';
 export * from './lib/test-server';
 export * from './lib/spec-fixtures';
 export * from './lib/test-database';
+export * from './lib/strict-receiver';

@@ -496,6 +496,31 @@ describe('adapter over HTTP', () => {
       ).toHaveLength(1);
     });
 
+    it("answers a repeat signed afresh (new timestamp) with the first copy's digest", async () => {
+      const first = message();
+      const repeat = message({
+        message_id: first.message_id,
+        content: first.content,
+        timestamp: formatProtocolTimestamp(Date.now() + 2_000),
+      });
+      expect(messageDigest(repeat)).not.toBe(messageDigest(first));
+      const a = await post(first);
+      const b = await post(repeat);
+      expect(a.body).toMatchObject({ status: 'delivered', message_digest: messageDigest(first) });
+      expect(b.status).toBe(200);
+      expect(b.body).toMatchObject({
+        message_id: first.message_id,
+        status: 'delivered',
+        message_digest: messageDigest(first),
+      });
+      expect(verifyObjectSignature(b.body, ownKey.publicKey)).toBe(true);
+      expect(
+        (await inbox('u-alice')).filter(
+          (m: { message_id: string }) => m.message_id === first.message_id,
+        ),
+      ).toHaveLength(1);
+    });
+
     it('acks rejected for an unknown recipient, and again on a repeat', async () => {
       const msg = message({ to: `ghost@${SERVER_ID}` });
       const first = await post(msg);

@@ -6,6 +6,16 @@ export interface AdapterConfig extends CommonConfig {
   deliveryAttempts: number;
   rateLimitMessagesPerHour: number;
   pagerWebhookUrl: string | undefined;
+  /** HMAC-SHA256 key of the webhook signature header (PAGER_WEBHOOK_SECRET or _FILE). */
+  pagerWebhookSecret: string | undefined;
+  /** How long a page waits for an unreachable destination without spending attempts. */
+  holdMs: number;
+  /** Consecutive failed attempts that open a destination's circuit breaker. */
+  breakerThreshold: number;
+  /** Time between probes of an unreachable destination. */
+  probeIntervalMs: number;
+  /** Pages of one destination in flight at once, over all replicas. */
+  destinationMaxInFlight: number;
 }
 
 export function loadAdapterConfig(env: Env = process.env): AdapterConfig {
@@ -17,6 +27,11 @@ export function loadAdapterConfig(env: Env = process.env): AdapterConfig {
     retryDelayMs: read.int('RETRY_DELAY_MS', 30_000, 0, 86_400_000),
     deliveryAttempts: read.int('DELIVERY_ATTEMPTS', 3, 1, 100),
     rateLimitMessagesPerHour: read.int('RATE_LIMIT_MESSAGES_PER_HOUR', 1000, 1, 10_000_000),
+    holdMs: read.int('DELIVERY_HOLD_MS', 3_600_000, 0, 30 * 86_400_000),
+    breakerThreshold: read.int('DELIVERY_BREAKER_THRESHOLD', 5, 1, 1000),
+    probeIntervalMs: read.int('DELIVERY_PROBE_INTERVAL_MS', 60_000, 100, 86_400_000),
+    destinationMaxInFlight: read.int('DELIVERY_DESTINATION_MAX_IN_FLIGHT', 16, 1, 128),
+    pagerWebhookSecret: read.secret('PAGER_WEBHOOK_SECRET'),
     pagerWebhookUrl:
       read.string('PAGER_WEBHOOK_URL') !== undefined
         ? read.url('PAGER_WEBHOOK_URL', '')

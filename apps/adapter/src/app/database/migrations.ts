@@ -1,9 +1,17 @@
 import { CreateRateLimits1764100000000 } from '@pager/server-kit';
 import { CreateAdapterTables1764200000000 } from './1764200000000-create-adapter-tables';
+import { AttemptDigests1764300000000 } from './1764300000000-attempt-digests';
+import { DeliveryAttempts1764310000000 } from './1764310000000-delivery-attempts';
+import { Destinations1764320000000 } from './1764320000000-destinations';
+import { WebhookEvents1764330000000 } from './1764330000000-webhook-events';
 
 // Applied in order at start-up; never edit a migration that has shipped, add a new one.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export const ADAPTER_MIGRATIONS: Function[] = [
   CreateRateLimits1764100000000,
   CreateAdapterTables1764200000000,
+  AttemptDigests1764300000000,
+  DeliveryAttempts1764310000000,
+  Destinations1764320000000,
+  WebhookEvents1764330000000,
 ];

@@ -30,6 +30,22 @@ describe(verifyAck.name, () => {
     });
   });
 
+  it("accepts an ack naming an earlier attempt's digest, and no other", () => {
+    const retry = { ...message, timestamp: '2099-01-01T00:00:00Z' };
+    const firstDigest = ack.message_digest as string;
+    expect(verifyAck(ack, retry, otherKey, 'other-server.com')).toEqual({
+      ok: false,
+      error: 'ack_digest_mismatch',
+    });
+    expect(
+      verifyAck(ack, retry, otherKey, 'other-server.com', ['b'.repeat(64), firstDigest]),
+    ).toEqual({ ok: true, ack });
+    expect(verifyAck(ack, retry, otherKey, 'other-server.com', ['b'.repeat(64)])).toEqual({
+      ok: false,
+      error: 'ack_digest_mismatch',
+    });
+  });
+
   it('refuses an ack checked with another key than the pinned one', () => {
     expect(verifyAck(ack, message, mirahKey, 'other-server.com')).toEqual({
       ok: false,

@@ -13,13 +13,17 @@ export type AckVerification = { ok: true; ack: Ack } | { ok: false; error: strin
 /**
  * Checks the ack a receiver answered for `sentMessage` (exactly the signed object we sent):
  * well-formed, signed by `recipientKey` (the key pinned for the destination), naming the same
- * message_id, from `expectedServer`, with the digest of what we sent.
+ * message_id, from `expectedServer`, with the digest of what we sent now or of any earlier
+ * attempt of the same page (`earlierDigests`, lowercase hex SHA-256): PROTOCOL.md section 5,
+ * a receiver answers a repeat with the digest of the copy it stored, so after a lost ack the
+ * ack to a retry names the first attempt that arrived.
  */
 export function verifyAck(
   ack: unknown,
   sentMessage: object,
   recipientKey: KeyObject,
   expectedServer: string,
+  earlierDigests: readonly string[] = [],
 ): AckVerification {
   const checked = validateWire(AckDto, ack);
   if (!checked.ok) return { ok: false, error: `ack_invalid: ${checked.errors.join('; ')}` };
@@ -30,7 +34,10 @@ export function verifyAck(
   const sentId = (sentMessage as { message_id?: unknown }).message_id;
   if (value.message_id !== sentId) return { ok: false, error: 'ack_message_id_mismatch' };
   if (value.recipient_server !== expectedServer) return { ok: false, error: 'ack_wrong_server' };
-  if (value.message_digest !== messageDigest(sentMessage))
+  if (
+    value.message_digest !== messageDigest(sentMessage) &&
+    !earlierDigests.includes(value.message_digest)
+  )
     return { ok: false, error: 'ack_digest_mismatch' };
   return { ok: true, ack: ack as Ack };
 }

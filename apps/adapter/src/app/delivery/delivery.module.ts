@@ -1,13 +1,17 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryClientModule } from '../discovery-client/discovery-client.module';
+import { MessageStoreModule } from '../messages/message-store.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
-import { DeliveryOutbox } from './delivery-outbox';
+import { DestinationStore } from './destination.store';
+import { DestinationsController } from './destinations.controller';
+import { DestinationsService } from './destinations.service';
 import { DeliveryScheduler } from './delivery.scheduler';
 import { DeliveryService } from './delivery.service';
 
 @Module({
-  imports: [DiscoveryClientModule, WebhooksModule],
-  providers: [DeliveryOutbox, DeliveryService, DeliveryScheduler],
-  exports: [DeliveryScheduler],
+  imports: [DiscoveryClientModule, WebhooksModule, MessageStoreModule],
+  controllers: [DestinationsController],
+  providers: [DeliveryService, DeliveryScheduler, DestinationStore, DestinationsService],
+  exports: [DeliveryScheduler, DestinationStore],
 })
 export class DeliveryModule {}

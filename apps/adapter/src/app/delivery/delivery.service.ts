@@ -5,6 +5,7 @@ import {
   PROTOCOL_VERSION,
   formatProtocolTimestamp,
   isPermittedAddress,
+  messageDigest,
 } from '@pager/protocol';
 import { JsonLogger, ServerKey, createHttpClient } from '@pager/server-kit';
 import type { AxiosInstance } from 'axios';
@@ -14,10 +15,13 @@ import type { AdapterConfig } from '../config/adapter-config';
 import { ADAPTER_CONFIG } from '../config/adapter-config.module';
 import { DiscoveryClientService } from '../discovery-client/discovery-client.service';
 import type { Route } from '../discovery-client/route';
-import { toMessageView } from '../messages/message-view';
+import { MessageRow, toMessageView } from '../messages/message-view';
 import { WebhooksService } from '../webhooks/webhooks.service';
 import { verifyAck } from './ack-verification';
-import { ClaimedPage, DeliveryOutbox } from './delivery-outbox';
+import { DaemonHealthLog } from './daemon-health-log';
+import { AttemptSignal } from './destination-rules';
+import { DestinationStore } from './destination.store';
+import { ClaimedPage, MessageStore } from '../messages/message.store';
 import { AttemptOutcome, NextStep, nextStep, parseRetryAfter } from './retry-schedule';
 
 /** Pages claimed at once by one replica. */
@@ -25,6 +29,11 @@ export const MAX_IN_FLIGHT = 128;
 /** Beyond the ack timeout, the time a claim may take for route lookup, signing and bookkeeping. */
 export const LEASE_MARGIN_MS = 15_000;
 const MAX_ACK_BYTES = 64 * 1024;
+/** How often pages that will not be sent (stopped, hold run out) are looked for. */
+const SWEEP_INTERVAL_MS = 1_000;
+/** While destinations are unreachable, one summary line per this many ms. */
+export const DESTINATION_SUMMARY_INTERVAL_MS = 60_000;
+const MAX_PROBES_AT_ONCE = 32;
 
 /**
  * Sends claimed pages: resolve the destination through the daemon, sign, POST, verify the
@@ -35,16 +44,21 @@ export class DeliveryService {
   private readonly http: AxiosInstance;
   private readonly inFlight = new Map<string, { done: Promise<void>; abort: AbortController }>();
   private slotFreed: () => void = () => undefined;
+  private lastSweepMs = 0;
+  private lastSummaryMs = Date.now();
+  private readonly daemonHealth: DaemonHealthLog;
 
   constructor(
     @Inject(ADAPTER_CONFIG) private readonly config: AdapterConfig,
-    @Inject(DeliveryOutbox) private readonly outbox: DeliveryOutbox,
+    @Inject(MessageStore) private readonly outbox: MessageStore,
     @Inject(DiscoveryClientService) private readonly discovery: DiscoveryClientService,
     @Inject(ServerKey) private readonly serverKey: ServerKey,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @Inject(AdapterMetrics) private readonly metrics: AdapterMetrics,
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
+    @Inject(DestinationStore) private readonly destinations: DestinationStore,
   ) {
+    this.daemonHealth = new DaemonHealthLog(logger);
     // Destinations come from announcements the daemon checked; re-check at connect time.
     this.http = createHttpClient({
       timeoutMs: config.ackTimeoutMs,
@@ -62,13 +76,44 @@ export class DeliveryService {
     return this.config.ackTimeoutMs + LEASE_MARGIN_MS;
   }
 
-  /** Claims what is due (up to the free capacity) and starts the attempts; does not wait for them. */
+  /**
+   * Ends what will not be sent (stopped destinations, holds run out), starts the probes
+   * that are due, then claims what is due (up to the free capacity and the per-destination
+   * cap) and starts the attempts; does not wait for them. Answers the number started.
+   */
   async startDueAttempts(nowMs = Date.now()): Promise<number> {
-    const pages = await this.outbox.claimDue(
-      MAX_IN_FLIGHT - this.inFlight.size,
-      nowMs,
-      this.leaseMs,
+    if (nowMs - this.lastSweepMs >= SWEEP_INTERVAL_MS) {
+      this.lastSweepMs = nowMs;
+      await this.endUndeliverable(nowMs);
+    }
+    const pages: ClaimedPage[] = [];
+    const probeSlots = Math.min(MAX_IN_FLIGHT - this.inFlight.size, MAX_PROBES_AT_ONCE);
+    if (probeSlots > 0) {
+      const due = await this.destinations.claimProbes(nowMs, nowMs + this.leaseMs, probeSlots);
+      for (const destination of due) {
+        const page = await this.outbox.claimProbe(
+          destination,
+          nowMs,
+          this.leaseMs,
+          this.config.deliveryAttempts,
+        );
+        if (page) pages.push(page);
+      }
+    }
+    pages.push(
+      ...(await this.outbox.claimDue(
+        MAX_IN_FLIGHT - this.inFlight.size - pages.length,
+        nowMs,
+        this.leaseMs,
+        this.config.deliveryAttempts,
+        this.config.destinationMaxInFlight,
+      )),
     );
+    this.launch(pages);
+    return pages.length;
+  }
+
+  private launch(pages: ClaimedPage[]): void {
     for (const page of pages) {
       const abort = new AbortController();
       const done = this.attempt(page, abort.signal)
@@ -85,7 +130,44 @@ export class DeliveryService {
         });
       this.inFlight.set(page.id, { done, abort });
     }
-    return pages.length;
+  }
+
+  /** Stopped destinations and holds that ran out: those pages end `failed` (one line each). */
+  private async endUndeliverable(nowMs: number): Promise<void> {
+    const ended = await this.outbox.endUndeliverable(nowMs, this.config.holdMs);
+    for (const row of ended) {
+      this.metrics.deliveryOutcomes.inc({ status: 'failed' });
+      await this.webhooks.emit('message.failed', toMessageView(row));
+      this.logger.event(
+        'federation.delivery_failed',
+        {
+          message_id: row.message_id,
+          destination: row.destination,
+          attempts: row.attempts,
+          error: row.last_error,
+        },
+        'warn',
+      );
+    }
+    if (nowMs - this.lastSummaryMs >= DESTINATION_SUMMARY_INTERVAL_MS) {
+      this.lastSummaryMs = nowMs;
+      const unreachable = await this.destinations.list(new Map(), 'unreachable');
+      if (unreachable.length > 0) {
+        const counts = await this.outbox.pageCounts(nowMs);
+        this.logger.event(
+          'federation.destinations_unreachable',
+          {
+            destinations: unreachable.length,
+            pages_waiting: unreachable.reduce(
+              (sum, d) => sum + (counts.get(d.server_id)?.waiting ?? 0),
+              0,
+            ),
+            first: unreachable.slice(0, 10).map((d) => d.server_id),
+          },
+          'warn',
+        );
+      }
+    }
   }
 
   /** For shutdown: waits up to `graceMs`, then aborts what is left and hands those claims back. */
@@ -97,35 +179,143 @@ export class DeliveryService {
   }
 
   private async attempt(page: ClaimedPage, signal: AbortSignal): Promise<void> {
-    const nowMs = Date.now();
-    if (page.attempts > this.config.deliveryAttempts) {
-      // The previous claim's worker died during the last allowed attempt.
-      await this.apply(
-        page,
-        { action: 'finish', status: 'failed', lastError: page.last_error ?? 'attempt_interrupted' },
-        null,
-      );
+    if (page.exhausted) {
+      // The worker of the last allowed attempt died: nothing more is sent, the page fails.
+      const row = await this.finishPage(page, 'failed', page.last_error ?? 'attempt_interrupted');
+      if (row) this.logFinal(page, 'failed', row.last_error, undefined);
       return;
     }
     const lookup = await this.discovery.resolveRoute(page.destination);
-    let outcome: AttemptOutcome;
-    let signed: Message | null = null;
-    if (lookup.kind === 'unavailable')
-      outcome = { kind: 'daemon_unavailable', error: lookup.error };
-    else if (lookup.kind === 'blocked') outcome = { kind: 'destination_blocked' };
-    else if (lookup.kind === 'not_found')
-      outcome = { kind: 'transient', error: 'domain_not_found' };
-    else {
-      signed = await this.sign(page);
-      outcome = await this.send(page, signed, lookup.route, signal);
+    if (lookup.kind === 'unavailable') {
+      // No attempt was made: none is spent, and the daemon's outage is logged once, not per page.
+      this.daemonHealth.unreachable(lookup.error, Date.now());
+      const step = nextStep(
+        page.attempts,
+        { kind: 'daemon_unavailable', error: lookup.error },
+        Date.now(),
+        this.config,
+      );
+      if (step.action === 'postpone') {
+        this.metrics.deliveryAttempts.inc({ result: 'postponed' });
+        await this.outbox.handBack(page, step.atMs, step.lastError);
+      }
+      return;
     }
+    this.daemonHealth.reachable(Date.now());
+    let sent: SentAttempt;
+    if (lookup.kind === 'blocked') {
+      sent = this.noRequest({ kind: 'destination_blocked' });
+    } else if (lookup.kind === 'not_found') {
+      sent = this.noRequest({ kind: 'transient', error: 'domain_not_found' });
+    } else {
+      const signed = await this.sign(page);
+      const digest = messageDigest(signed);
+      const digests = await this.outbox.recordDigest(page, digest);
+      if (digests === undefined) {
+        // Our claim was taken over (its lease ran out): the other holder owns the page now.
+        this.logger.event(
+          'federation.claim_lost',
+          { message_id: page.message_id, attempt: page.attempts },
+          'warn',
+        );
+        return;
+      }
+      sent = await this.send(page, signed, digests, lookup.route, signal);
+      sent.digest = digest;
+      sent.signedPayload = JSON.stringify(signed);
+    }
+    const outcome = sent.outcome;
     if (signal.aborted && outcome.kind !== 'delivered' && outcome.kind !== 'rejected') {
       await this.outbox.handBack(page, Date.now(), 'shutdown');
       return;
     }
+    await this.recordAttempt(page, sent, page.probe);
+    await this.updateDestination(page, sent);
+    if (page.probe && outcome.kind === 'transient') {
+      // The destination is still unreachable: the page waits again, having spent nothing.
+      await this.outbox.handBack(page, Date.now(), outcome.error);
+      return;
+    }
     const step = nextStep(page.attempts, outcome, Date.now(), this.config);
-    this.logAttempt(page, outcome, step, nowMs);
-    await this.apply(page, step, signed ? JSON.stringify(signed) : null);
+    await this.apply(page, step, sent);
+  }
+
+  /** The breaker rules over this attempt; a change of state is logged once, here. */
+  private async updateDestination(page: ClaimedPage, sent: SentAttempt): Promise<void> {
+    const o = sent.outcome;
+    let signal: AttemptSignal;
+    if (o.kind === 'delivered' || o.kind === 'rejected') signal = 'ack';
+    else if (o.kind === 'refused' || sent.httpStatus === 429) signal = 'answered';
+    else if (o.kind === 'transient') signal = 'failure';
+    else return;
+    const error = o.kind === 'transient' || o.kind === 'refused' ? o.error : null;
+    const change = await this.destinations.recordAttempt(
+      page.destination,
+      signal,
+      error,
+      Date.now(),
+      this.config,
+    );
+    if (change.before.state !== change.after.state) {
+      this.logger.event(
+        'federation.destination_state',
+        {
+          destination: page.destination,
+          from: change.before.state,
+          to: change.after.state,
+          reason: change.after.reason ?? undefined,
+          next_attempt_at:
+            change.after.nextAttemptMs === null
+              ? undefined
+              : new Date(change.after.nextAttemptMs).toISOString(),
+        },
+        change.after.state === 'healthy' ? 'info' : 'warn',
+      );
+      // Closed breaker: the pages that waited flow again (bounded by the per-destination cap).
+      if (change.after.state === 'healthy') this.slotFreed();
+    }
+  }
+
+  /** An attempt that ended before any request left (blocked, unknown domain). */
+  private noRequest(outcome: AttemptOutcome): SentAttempt {
+    return { outcome, startedMs: Date.now(), durationMs: 0, httpStatus: null };
+  }
+
+  private async recordAttempt(page: ClaimedPage, sent: SentAttempt, probe: boolean) {
+    const error =
+      sent.outcome.kind === 'transient' || sent.outcome.kind === 'refused'
+        ? sent.outcome.error
+        : sent.outcome.kind === 'rejected'
+          ? sent.outcome.reason
+          : sent.outcome.kind === 'destination_blocked'
+            ? 'blocked'
+            : null;
+    await this.outbox.recordAttempt({
+      messageRowId: page.id,
+      attempt: page.attempts,
+      probe,
+      startedAt: new Date(sent.startedMs),
+      durationMs: sent.durationMs,
+      httpStatus: sent.httpStatus,
+      error,
+      outcome: sent.outcome.kind,
+      digest: sent.digest ?? null,
+    });
+    this.metrics.deliveryAttempts.inc({ result: sent.outcome.kind });
+    this.logger.event(
+      'federation.delivery_attempt',
+      {
+        message_id: page.message_id,
+        destination: page.destination,
+        attempt: page.attempts,
+        probe: probe || undefined,
+        duration_ms: sent.durationMs,
+        http_status: sent.httpStatus ?? undefined,
+        result: sent.outcome.kind,
+        error: error ?? undefined,
+      },
+      sent.outcome.kind === 'delivered' ? 'info' : 'warn',
+    );
   }
 
   private sign(page: ClaimedPage): Promise<Message> {
@@ -145,124 +335,152 @@ export class DeliveryService {
     return this.serverKey.sign(message) as Promise<Message>;
   }
 
+  /**
+   * One request under one deadline, the ack timeout, for all of it: connect, TLS, headers
+   * and body (a receiver trickling its body is cut at the deadline, not at a gap).
+   */
   private async send(
     page: ClaimedPage,
     signed: Message,
+    digests: readonly string[],
     route: Route,
     signal: AbortSignal,
-  ): Promise<AttemptOutcome> {
+  ): Promise<SentAttempt> {
     const url = `${route.federationUrl.replace(/\/+$/, '')}/messages`;
-    this.logger.event('federation.message_sent', {
-      message_id: page.message_id,
-      destination: page.destination,
-      attempt: page.attempts,
-      url,
+    this.logger.event(
+      'federation.message_sent',
+      { message_id: page.message_id, destination: page.destination, attempt: page.attempts, url },
+      'debug',
+    );
+    const startedMs = Date.now();
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.config.ackTimeoutMs);
+    const done = (outcome: AttemptOutcome, httpStatus: number | null = null): SentAttempt => ({
+      outcome,
+      startedMs,
+      durationMs: Date.now() - startedMs,
+      httpStatus,
     });
     let res;
     try {
-      res = await this.http.post(url, signed, { signal });
+      res = await this.http.post(url, signed, {
+        signal: AbortSignal.any([signal, deadline.signal]),
+      });
     } catch (err) {
       const e = err as { code?: string; message: string };
-      return {
+      const timedOut =
+        deadline.signal.aborted || e.code === 'ETIMEDOUT' || e.code === 'ECONNABORTED';
+      return done({
         kind: 'transient',
-        error:
-          e.code === 'ETIMEDOUT' || e.code === 'ECONNABORTED'
-            ? 'ack_timeout'
+        error: timedOut
+          ? 'ack_timeout'
+          : signal.aborted
+            ? 'interrupted'
             : `connection_failed: ${e.message}`,
-      };
+      });
+    } finally {
+      clearTimeout(timer);
     }
     const retryAfterSeconds = parseRetryAfter(res.headers['retry-after'], Date.now());
     if (res.status >= 200 && res.status < 300) {
-      const verified = verifyAck(res.data, signed, route.publicKey, page.destination);
-      if (!verified.ok) return { kind: 'transient', error: verified.error };
-      this.logger.event('federation.ack_received', {
-        message_id: page.message_id,
-        destination: page.destination,
-        status: verified.ack.status,
-        reason: verified.ack.reason,
-      });
-      return verified.ack.status === 'delivered'
-        ? { kind: 'delivered' }
-        : { kind: 'rejected', reason: verified.ack.reason ?? 'rejected' };
+      const verified = verifyAck(res.data, signed, route.publicKey, page.destination, digests);
+      if (!verified.ok) return done({ kind: 'transient', error: verified.error }, res.status);
+      return done(
+        verified.ack.status === 'delivered'
+          ? { kind: 'delivered' }
+          : { kind: 'rejected', reason: verified.ack.reason ?? 'rejected' },
+        res.status,
+      );
     }
     const code = errorCodeOf(res.data) ?? `http_${res.status}`;
     if (res.status === 429 || res.status >= 500)
-      return { kind: 'transient', error: code, retryAfterSeconds };
-    if (res.status >= 400) return { kind: 'refused', error: code };
-    return { kind: 'transient', error: `http_${res.status}` };
+      return done({ kind: 'transient', error: code, retryAfterSeconds }, res.status);
+    if (res.status >= 400) return done({ kind: 'refused', error: code }, res.status);
+    return done({ kind: 'transient', error: `http_${res.status}` }, res.status);
   }
 
-  private async apply(
-    page: ClaimedPage,
-    step: NextStep,
-    signedPayload: string | null,
-  ): Promise<void> {
-    const nowMs = Date.now();
+  /**
+   * Writes what `step` says, fenced by the claim token (a late result of a claim that was
+   * taken over changes nothing), and logs it only if it was applied: so after a page's one
+   * final outcome line nothing more is logged for it.
+   */
+  private async apply(page: ClaimedPage, step: NextStep, sent: SentAttempt): Promise<void> {
     if (step.action === 'retry') {
-      await this.outbox.scheduleRetry(page, step.atMs, step.lastError, signedPayload);
+      if (
+        await this.outbox.scheduleRetry(page, step.atMs, step.lastError, sent.signedPayload ?? null)
+      )
+        this.logger.event(
+          'federation.delivery_retry',
+          {
+            message_id: page.message_id,
+            destination: page.destination,
+            attempt: page.attempts,
+            error: step.lastError,
+            retry_at: new Date(step.atMs).toISOString(),
+          },
+          'warn',
+        );
       return;
     }
     if (step.action === 'postpone') {
       await this.outbox.handBack(page, step.atMs, step.lastError);
       return;
     }
-    const row = await this.outbox.finishReturning(
-      page,
-      step.status,
-      step.lastError,
-      nowMs,
-      signedPayload,
-    );
-    if (!row) return;
-    this.metrics.deliveryOutcomes.inc({ status: step.status });
-    this.webhooks.emit(`message.${step.status}`, toMessageView(row));
+    const row = await this.finishPage(page, step.status, step.lastError, sent.signedPayload);
+    if (row) this.logFinal(page, step.status, step.lastError, sent.outcome.kind);
   }
 
-  private logAttempt(
+  private async finishPage(
     page: ClaimedPage,
-    outcome: AttemptOutcome,
-    step: NextStep,
-    startedMs: number,
+    status: 'delivered' | 'rejected' | 'failed',
+    lastError: string | null,
+    signedPayload: string | null = null,
+  ): Promise<MessageRow | undefined> {
+    const row = await this.outbox.finishReturning(
+      page,
+      status,
+      lastError,
+      Date.now(),
+      signedPayload,
+    );
+    if (!row) return undefined;
+    this.metrics.deliveryOutcomes.inc({ status });
+    await this.webhooks.emit(`message.${status}`, toMessageView(row));
+    return row;
+  }
+
+  /** The one line of a page's final outcome. */
+  private logFinal(
+    page: ClaimedPage,
+    status: 'delivered' | 'rejected' | 'failed',
+    lastError: string | null,
+    outcome: AttemptOutcome['kind'] | undefined,
   ): void {
     const fields = {
       message_id: page.message_id,
       destination: page.destination,
-      attempt: page.attempts,
-      duration_ms: Date.now() - startedMs,
+      attempts: page.attempts,
     };
-    if (step.action === 'postpone') {
-      this.metrics.deliveryAttempts.inc({ result: 'postponed' });
-      this.logger.event(
-        'federation.delivery_retry',
-        {
-          ...fields,
-          error: step.lastError,
-          attempt_spent: false,
-          retry_at: new Date(step.atMs).toISOString(),
-        },
-        'warn',
-      );
-    } else if (step.action === 'retry') {
-      this.metrics.deliveryAttempts.inc({ result: 'retry' });
-      this.logger.event(
-        'federation.delivery_retry',
-        { ...fields, error: step.lastError, retry_at: new Date(step.atMs).toISOString() },
-        'warn',
-      );
-    } else if (step.status === 'delivered') {
-      this.metrics.deliveryAttempts.inc({ result: 'delivered' });
-    } else if (step.status === 'rejected') {
-      this.metrics.deliveryAttempts.inc({ result: 'rejected' });
-      this.logger.event('federation.message_rejected', { ...fields, reason: step.lastError });
-    } else {
-      this.metrics.deliveryAttempts.inc({ result: 'failed' });
+    if (status === 'delivered') this.logger.event('federation.message_delivered', fields);
+    else if (status === 'rejected')
+      this.logger.event('federation.message_rejected', { ...fields, reason: lastError });
+    else
       this.logger.event(
         'federation.delivery_failed',
-        { ...fields, error: step.lastError, outcome: outcome.kind },
+        { ...fields, error: lastError, outcome },
         'warn',
       );
-    }
   }
+}
+
+/** What one attempt did: its outcome, and for the history its timing and HTTP status. */
+interface SentAttempt {
+  outcome: AttemptOutcome;
+  startedMs: number;
+  durationMs: number;
+  httpStatus: number | null;
+  digest?: string;
+  signedPayload?: string;
 }
 
 function errorCodeOf(data: unknown): string | undefined {

@@ -13,8 +13,10 @@ import { AdapterMetrics } from '../common/adapter-metrics';
 import type { AdapterConfig } from '../config/adapter-config';
 import type { DiscoveryClientService } from '../discovery-client/discovery-client.service';
 import type { UsersService } from '../users/users.service';
+import type { DeliveryScheduler } from '../delivery/delivery.scheduler';
+import type { DestinationStore } from '../delivery/destination.store';
 import type { WebhooksService } from '../webhooks/webhooks.service';
-import { InboundReceipts } from './inbound-receipts';
+import type { MessageStore } from '../messages/message.store';
 import { InboundService } from './inbound.service';
 
 describe(InboundService.name, () => {
@@ -56,7 +58,13 @@ describe(InboundService.name, () => {
     };
     receipts = {
       find: jest.fn().mockResolvedValue(undefined),
-      recordOnce: jest.fn().mockResolvedValue({ status: 'delivered', reason: null, created: true }),
+      // Like the store: a new receipt keeps the digest it was given.
+      recordOnce: jest.fn().mockImplementation(async (d: { digest: string }) => ({
+        status: 'delivered',
+        reason: null,
+        digest: d.digest,
+        created: true,
+      })),
     };
     const users = {
       findByUsername: jest
@@ -70,12 +78,14 @@ describe(InboundService.name, () => {
       config,
       discovery as unknown as DiscoveryClientService,
       rateLimits as unknown as RateLimitStore,
-      receipts as unknown as InboundReceipts,
+      receipts as unknown as MessageStore,
       users as unknown as UsersService,
       new ServerKey(mirahPrivate),
       new JsonLogger('adapter', 'error'),
       new AdapterMetrics(new Registry()),
       { emit: jest.fn() } as unknown as WebhooksService,
+      { signOfLife: jest.fn().mockResolvedValue(false) } as unknown as DestinationStore,
+      { nudge: jest.fn() } as unknown as DeliveryScheduler,
     );
   });
 

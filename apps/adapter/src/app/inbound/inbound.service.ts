@@ -22,11 +22,13 @@ import {
   DaemonUnavailableError,
   DiscoveryClientService,
 } from '../discovery-client/discovery-client.service';
+import { DeliveryScheduler } from '../delivery/delivery.scheduler';
+import { DestinationStore } from '../delivery/destination.store';
 import { toMessageView } from '../messages/message-view';
 import { refusalReason } from '../users/recipient-acceptance';
 import { UsersService } from '../users/users.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
-import { InboundReceipts, InboxEntry, StoredReceipt } from './inbound-receipts';
+import { InboxEntry, MessageStore, StoredReceipt } from '../messages/message.store';
 
 /**
  * `POST {federation}/messages`: the checks of PROTOCOL.md section 5 in their order (size and
@@ -38,12 +40,14 @@ export class InboundService {
     @Inject(ADAPTER_CONFIG) private readonly config: AdapterConfig,
     @Inject(DiscoveryClientService) private readonly discovery: DiscoveryClientService,
     @Inject(RateLimitStore) private readonly rateLimits: RateLimitStore,
-    @Inject(InboundReceipts) private readonly receipts: InboundReceipts,
+    @Inject(MessageStore) private readonly receipts: MessageStore,
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(ServerKey) private readonly serverKey: ServerKey,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @Inject(AdapterMetrics) private readonly metrics: AdapterMetrics,
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
+    @Inject(DestinationStore) private readonly destinations: DestinationStore,
+    @Inject(DeliveryScheduler) private readonly scheduler: DeliveryScheduler,
   ) {}
 
   async receive(body: unknown): Promise<Ack> {
@@ -106,6 +110,7 @@ export class InboundService {
     if (!verifyObjectSignature(body as object, lookup.route.publicKey)) {
       throw new ProtocolError('signature_invalid', 'signature does not verify with the pinned key');
     }
+    this.signOfLife(sender);
     const limit = await this.rateLimits.consume(
       `messages:${sender}`,
       this.config.rateLimitMessagesPerHour,
@@ -156,8 +161,10 @@ export class InboundService {
       },
       entry,
     );
-    if (stored.inboxRow) this.webhooks.emit('message.received', toMessageView(stored.inboxRow));
-    return this.answer(message.message_id, digest, stored, sender, !stored.created);
+    if (stored.inboxRow)
+      await this.webhooks.emit('message.received', toMessageView(stored.inboxRow));
+    // A repeat names the digest of the copy stored first, never the repeat's (section 5).
+    return this.answer(message.message_id, stored.digest, stored, sender, !stored.created);
   }
 
   private async answer(
@@ -186,6 +193,28 @@ export class InboundService {
       timestamp: formatProtocolTimestamp(Date.now()),
     };
     return this.serverKey.sign(ack) as Promise<Ack>;
+  }
+
+  /**
+   * A verified page from `sender` is a sign of life: if we hold pages for it as
+   * unreachable, probe it now rather than at the next probe interval. Only an ack of that
+   * probe closes the breaker. Never delays or fails the inbound page.
+   */
+  private signOfLife(sender: string): void {
+    this.destinations
+      .signOfLife(sender, Date.now())
+      .then((brought) => {
+        if (!brought) return;
+        this.logger.event('federation.destination_sign_of_life', { destination: sender });
+        this.scheduler.nudge();
+      })
+      .catch((err: Error) =>
+        this.logger.event(
+          'federation.sign_of_life_failed',
+          { destination: sender, error: err.message },
+          'warn',
+        ),
+      );
   }
 
   private async daemonSays(question: () => Promise<boolean>): Promise<boolean> {

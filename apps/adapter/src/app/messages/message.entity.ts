@@ -55,6 +55,10 @@ export class MessageEntity {
   @Column('text', { name: 'last_error', nullable: true })
   lastError: string | null;
 
+  /** Digest of every attempt signed so far (PROTOCOL.md section 5: an ack may name any). */
+  @Column('text', { name: 'attempt_digests', array: true, default: () => "'{}'" })
+  attemptDigests: string[];
+
   @Column('text', { name: 'signed_payload', nullable: true })
   signedPayload: string | null;
 

@@ -9,7 +9,6 @@ import {
 import { JsonLogger } from '@pager/server-kit';
 import { DataSource } from 'typeorm';
 import { AdapterMetrics } from '../common/adapter-metrics';
-import { Batcher } from '../common/batcher';
 import { codePointLength, invalid, requireBody } from '../common/input-rules';
 import { encodeContent } from '../common/stored-content';
 import type { AdapterConfig } from '../config/adapter-config';
@@ -19,14 +18,8 @@ import { DeliveryScheduler } from '../delivery/delivery.scheduler';
 import { refusalReason } from '../users/recipient-acceptance';
 import { UsersService } from '../users/users.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
-import {
-  DeliveryStateView,
-  MESSAGE_VIEW_COLUMNS,
-  MessageRow,
-  MessageView,
-  toDeliveryStateView,
-  toMessageView,
-} from './message-view';
+import { DeliveryStateView, MessageView, toDeliveryStateView, toMessageView } from './message-view';
+import { AttemptView, MessageStore } from './message.store';
 import { resolveRecipient } from './recipient-resolution';
 
 export interface SendResult {
@@ -38,17 +31,6 @@ export interface SendResult {
     to: string;
     created_at: string;
   };
-}
-
-interface QueuedPage {
-  messageId: string;
-  senderUserId: string;
-  from: string;
-  to: string;
-  contentJson: string;
-  priority: number;
-  destination: string;
-  createdAt: Date;
 }
 
 const DEFAULT_LIMIT = 50;
@@ -63,19 +45,11 @@ export class MessagesService {
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(ContactsService) private readonly contacts: ContactsService,
     @Inject(DeliveryScheduler) private readonly scheduler: DeliveryScheduler,
+    @Inject(MessageStore) private readonly store: MessageStore,
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @Inject(AdapterMetrics) private readonly metrics: AdapterMetrics,
   ) {}
-
-  /**
-   * Federated pages accepted at the same time are queued by one multi-row INSERT (one
-   * statement, one commit); each request still answers 202 only once its row is committed.
-   */
-  private readonly queueing = new Batcher<QueuedPage, void>((pages) => this.insertQueued(pages), {
-    maxBatch: 256,
-    maxRunning: 2,
-  });
 
   async send(body: unknown): Promise<SendResult> {
     const b = requireBody(body);
@@ -106,29 +80,23 @@ export class MessagesService {
     const createdAt = new Date();
 
     if (target.kind === 'local') {
-      const rows = await this.db.transaction(async (manager) => {
+      const row = await this.db.transaction(async (manager) => {
         const recipient = await this.users.findByUsername(target.username, manager, true);
         if (!recipient) throw new ProtocolError('unknown_recipient', `no user ${target.address}`);
         if (refusalReason(await this.users.recipientRules(recipient, manager), from) !== null) {
           throw new ProtocolError('blocked', 'recipient does not accept pages from you');
         }
-        return (await manager.query(
-          `INSERT INTO messages (message_id, origin_server, sender_user_id, recipient_user_id, from_address, to_address,
-             content_json, priority, status, created_at, delivered_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'delivered', $9, $9)
-           RETURNING ${MESSAGE_VIEW_COLUMNS}`,
-          [
-            messageId,
-            this.config.serverId,
-            sender.user_id,
-            recipient.user_id,
-            from,
-            target.address,
-            encodeContent(content),
-            priority,
-            createdAt,
-          ],
-        )) as MessageRow[];
+        return this.store.insertLocal(manager, {
+          messageId,
+          originServer: this.config.serverId,
+          senderUserId: sender.user_id,
+          recipientUserId: recipient.user_id,
+          from,
+          to: target.address,
+          contentJson: encodeContent(content),
+          priority,
+          createdAt,
+        });
       });
       this.metrics.localMessages.inc();
       this.logger.event('pager.local_delivered', {
@@ -136,9 +104,9 @@ export class MessagesService {
         from,
         to: target.address,
       });
-      const view = toMessageView(rows[0]);
-      this.webhooks.emit('message.received', view);
-      this.webhooks.emit('message.delivered', view);
+      const view = toMessageView(row);
+      await this.webhooks.emit('message.received', view);
+      await this.webhooks.emit('message.delivered', view);
       return {
         status: 201,
         body: {
@@ -151,8 +119,9 @@ export class MessagesService {
       };
     }
 
-    await this.queueing.submit({
+    await this.store.queueFederated({
       messageId,
+      originServer: this.config.serverId,
       senderUserId: sender.user_id,
       from,
       to: target.address,
@@ -180,39 +149,21 @@ export class MessagesService {
     };
   }
 
-  private async insertQueued(pages: QueuedPage[]): Promise<void[]> {
-    await this.db.query(
-      `INSERT INTO messages (message_id, origin_server, sender_user_id, from_address, to_address, content_json, priority,
-         status, destination, attempts, next_attempt_at, created_at)
-       SELECT v.message_id, $1, v.sender_user_id, v.from_address, v.to_address, v.content_json, v.priority,
-         'queued', v.destination, 0, v.created_at, v.created_at
-       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::smallint[], $8::text[], $9::timestamptz[])
-         AS v(message_id, sender_user_id, from_address, to_address, content_json, priority, destination, created_at)`,
-      [
-        this.config.serverId,
-        pages.map((p) => p.messageId),
-        pages.map((p) => p.senderUserId),
-        pages.map((p) => p.from),
-        pages.map((p) => p.to),
-        pages.map((p) => p.contentJson),
-        pages.map((p) => p.priority),
-        pages.map((p) => p.destination),
-        pages.map((p) => p.createdAt),
-      ],
-    );
-    return pages.map(() => undefined);
-  }
-
-  /** Delivery state of a page sent from this server (or, failing that, one received here). */
-  async state(messageId: string): Promise<DeliveryStateView> {
+  /**
+   * Delivery state of a page sent from this server (or, failing that, one received here):
+   * SERVICES.md's fields (`attempts` is the count of attempts spent), plus
+   * `attempt_history`, the requests that left, oldest first (`attempt`, `probe`,
+   * `started_at`, `duration_ms`, `http_status` or null, `error` (network error, error code)
+   * or null, `outcome`).
+   */
+  async state(messageId: string): Promise<DeliveryStateView & { attempt_history: AttemptView[] }> {
     if (!MESSAGE_ID_RE.test(messageId)) throw new ProtocolError('not_found', 'no such message');
-    const rows: MessageRow[] = await this.db.query(
-      `SELECT ${MESSAGE_VIEW_COLUMNS} FROM messages WHERE message_id = $1
-       ORDER BY (origin_server = $2) DESC, id LIMIT 1`,
-      [messageId, this.config.serverId],
-    );
-    if (rows.length === 0) throw new ProtocolError('not_found', 'no such message');
-    return toDeliveryStateView(rows[0]);
+    const row = await this.store.stateOf(messageId, this.config.serverId);
+    if (!row) throw new ProtocolError('not_found', 'no such message');
+    return {
+      ...toDeliveryStateView(row),
+      attempt_history: await this.store.attemptsOf(row.id),
+    };
   }
 
   /**
@@ -223,7 +174,6 @@ export class MessagesService {
     await this.users.requireUser(userId);
     const box = query.box ?? 'inbox';
     if (box !== 'inbox' && box !== 'sent') throw invalid('box: must be inbox or sent');
-    const column = box === 'inbox' ? 'recipient_user_id' : 'sender_user_id';
     let limit = DEFAULT_LIMIT;
     if (query.limit !== undefined) {
       if (typeof query.limit !== 'string' || !/^\d{1,3}$/.test(query.limit))
@@ -231,30 +181,19 @@ export class MessagesService {
       limit = Number(query.limit);
       if (limit < 1 || limit > MAX_LIMIT) throw invalid(`limit: must be 1 to ${MAX_LIMIT}`);
     }
-    const params: unknown[] = [userId, limit];
-    let cursor = '';
+    let cursor: { created_at: Date; id: string } | Date | undefined;
     if (query.before !== undefined) {
       const before = query.before;
       if (typeof before === 'string' && MESSAGE_ID_RE.test(before)) {
-        const anchor: { created_at: Date; id: string }[] = await this.db.query(
-          `SELECT created_at, id FROM messages WHERE ${column} = $1 AND message_id = $2 ORDER BY id LIMIT 1`,
-          [userId, before],
-        );
-        if (anchor.length === 0) throw invalid('before: no such message in this box');
-        params.push(anchor[0].created_at, anchor[0].id);
-        cursor = 'AND (created_at, id) < ($3, $4)';
+        cursor = await this.store.boxAnchor(box, userId, before);
+        if (cursor === undefined) throw invalid('before: no such message in this box');
       } else if (typeof before === 'string' && parseProtocolTimestamp(before) !== null) {
-        params.push(new Date(parseProtocolTimestamp(before) as number));
-        cursor = 'AND created_at < $3';
+        cursor = new Date(parseProtocolTimestamp(before) as number);
       } else {
         throw invalid('before: must be a message_id or an RFC 3339 timestamp');
       }
     }
-    const rows: MessageRow[] = await this.db.query(
-      `SELECT ${MESSAGE_VIEW_COLUMNS} FROM messages WHERE ${column} = $1 ${cursor}
-       ORDER BY created_at DESC, id DESC LIMIT $2`,
-      params,
-    );
+    const rows = await this.store.readBox(box, userId, limit, cursor);
     return { messages: rows.map(toMessageView) };
   }
 }

@@ -2,9 +2,9 @@ import { newMessageId } from '@pager/protocol';
 import { DataSource } from 'typeorm';
 import { withAdapterSchema } from '../../../test/adapter-schema';
 import { encodeContent } from '../common/stored-content';
-import { ClaimedPage, DeliveryOutbox } from './delivery-outbox';
+import { ClaimedPage, MessageStore } from './message.store';
 
-describe(DeliveryOutbox.name, () => {
+describe(MessageStore.name, () => {
   let dataSource: DataSource;
   withAdapterSchema((opened) => (dataSource = opened));
   beforeEach(() => dataSource.query('DELETE FROM messages'));
@@ -23,10 +23,10 @@ describe(DeliveryOutbox.name, () => {
   it('lets two concurrent workers claim every due page exactly once', async () => {
     const now = Date.now();
     await queue(200, now);
-    const a = new DeliveryOutbox(dataSource);
-    const b = new DeliveryOutbox(dataSource);
+    const a = new MessageStore(dataSource);
+    const b = new MessageStore(dataSource);
     const claimedBy = { a: [] as ClaimedPage[], b: [] as ClaimedPage[] };
-    const worker = async (outbox: DeliveryOutbox, into: ClaimedPage[]) => {
+    const worker = async (outbox: MessageStore, into: ClaimedPage[]) => {
       for (;;) {
         const pages = await outbox.claimDue(7, now, 60_000);
         if (pages.length === 0) return;
@@ -53,7 +53,7 @@ describe(DeliveryOutbox.name, () => {
   it('does not claim a page again while its lease runs, and does once it has expired', async () => {
     const now = Date.now();
     await queue(1, now);
-    const outbox = new DeliveryOutbox(dataSource);
+    const outbox = new MessageStore(dataSource);
     const [page] = await outbox.claimDue(10, now, 30_000);
     expect(await outbox.claimDue(10, now + 29_000, 30_000)).toHaveLength(0);
     const [again] = await outbox.claimDue(10, now + 31_000, 30_000);
@@ -68,7 +68,7 @@ describe(DeliveryOutbox.name, () => {
   it('hands a claim back without counting the attempt', async () => {
     const now = Date.now();
     await queue(1, now);
-    const outbox = new DeliveryOutbox(dataSource);
+    const outbox = new MessageStore(dataSource);
     const [page] = await outbox.claimDue(10, now, 30_000);
     expect(await outbox.handBack(page, now + 1_000, 'daemon down')).toBe(true);
     const rows: { status: string; attempts: number }[] = await dataSource.query(
@@ -79,10 +79,24 @@ describe(DeliveryOutbox.name, () => {
     expect(await outbox.claimDue(10, now + 1_000, 30_000)).toHaveLength(1);
   });
 
+  it('never raises attempts past the limit: a page whose last attempt was lost is claimed as exhausted', async () => {
+    const now = Date.now();
+    await queue(1, now);
+    const outbox = new MessageStore(dataSource);
+    const [first] = await outbox.claimDue(10, now, 1_000, 2);
+    const [second] = await outbox.claimDue(10, now + 2_000, 1_000, 2);
+    const [third] = await outbox.claimDue(10, now + 4_000, 1_000, 2);
+    expect([first, second, third].map((p) => [p.attempts, p.exhausted])).toEqual([
+      [1, false],
+      [2, false],
+      [2, true],
+    ]);
+  });
+
   it('never claims a finished page', async () => {
     const now = Date.now();
     await queue(1, now);
-    const outbox = new DeliveryOutbox(dataSource);
+    const outbox = new MessageStore(dataSource);
     const [page] = await outbox.claimDue(10, now, 1);
     await outbox.finish(page, 'rejected', 'unknown_recipient', now, null);
     expect(await outbox.claimDue(10, now + 60_000, 1)).toHaveLength(0);

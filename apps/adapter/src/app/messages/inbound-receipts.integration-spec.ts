@@ -1,9 +1,9 @@
 import { newMessageId } from '@pager/protocol';
 import { DataSource } from 'typeorm';
 import { withAdapterSchema } from '../../../test/adapter-schema';
-import { InboundReceipts } from './inbound-receipts';
+import { MessageStore } from './message.store';
 
-describe(InboundReceipts.name, () => {
+describe(MessageStore.name, () => {
   let dataSource: DataSource;
   withAdapterSchema((opened) => (dataSource = opened));
 
@@ -18,7 +18,7 @@ describe(InboundReceipts.name, () => {
   it('stores 20 concurrent receipts of one message once, answering all with the same status', async () => {
     const messageId = newMessageId();
     // Separate stores stand for separate replicas: they share nothing but the database.
-    const stores = Array.from({ length: 20 }, () => new InboundReceipts(dataSource));
+    const stores = Array.from({ length: 20 }, () => new MessageStore(dataSource));
     const results = await Promise.all(
       stores.map((s) =>
         s.recordOnce(
@@ -43,7 +43,7 @@ describe(InboundReceipts.name, () => {
 
   it('answers a repeat of a rejected message with the same reason and adds nothing', async () => {
     const messageId = newMessageId();
-    const store = new InboundReceipts(dataSource);
+    const store = new MessageStore(dataSource);
     const decision = {
       senderServer: 'mirah.example.com',
       messageId,
@@ -53,8 +53,17 @@ describe(InboundReceipts.name, () => {
     };
     await store.recordOnce(decision, null);
     // Even if the repeat would now be judged differently, the first answer stands.
-    const again = await store.recordOnce({ ...decision, status: 'delivered', reason: null }, entry);
-    expect(again).toEqual({ status: 'rejected', reason: 'unknown_recipient', created: false });
+    // The repeat was signed afresh (another digest): the answer names the stored copy's digest.
+    const again = await store.recordOnce(
+      { ...decision, digest: 'e'.repeat(64), status: 'delivered', reason: null },
+      entry,
+    );
+    expect(again).toEqual({
+      status: 'rejected',
+      reason: 'unknown_recipient',
+      digest: 'd'.repeat(64),
+      created: false,
+    });
     expect(
       await dataSource.query('SELECT 1 FROM messages WHERE message_id = $1', [messageId]),
     ).toHaveLength(0);
@@ -62,7 +71,7 @@ describe(InboundReceipts.name, () => {
 
   it('keeps the same message_id from two sender servers apart', async () => {
     const messageId = newMessageId();
-    const store = new InboundReceipts(dataSource);
+    const store = new MessageStore(dataSource);
     for (const senderServer of ['mirah.example.com', 'other-server.com']) {
       const r = await store.recordOnce(
         { senderServer, messageId, digest: 'd'.repeat(64), status: 'delivered', reason: null },

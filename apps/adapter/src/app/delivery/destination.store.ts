@@ -1,0 +1,238 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import {
+  AttemptSignal,
+  BreakerPolicy,
+  DestinationState,
+  DestinationStateName,
+  afterAttempt,
+  afterOperator,
+  afterRetryNow,
+  newDestination,
+} from './destination-rules';
+
+interface DestinationRow {
+  server_id: string;
+  state: DestinationStateName;
+  reason: string | null;
+  since: Date;
+  consecutive_failures: number;
+  last_success_at: Date | null;
+  last_error: string | null;
+  next_attempt_at: Date | null;
+  version: number;
+}
+
+/** A destination as the operator API shows it (SERVICES.md, Destinations). */
+export interface DestinationView {
+  server_id: string;
+  state: DestinationStateName;
+  reason: string | null;
+  since: string;
+  last_success_at: string | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  pages_waiting: number;
+  pages_in_flight: number;
+  consecutive_failures: number;
+}
+
+export interface StateChange {
+  serverId: string;
+  before: DestinationState;
+  after: DestinationState;
+}
+
+/** Below this, a success on an already healthy destination does not rewrite last_success_at. */
+const SUCCESS_WRITE_INTERVAL_MS = 1_000;
+const MAX_CONFLICT_RETRIES = 5;
+
+function toState(row: DestinationRow): DestinationState {
+  return {
+    state: row.state,
+    reason: row.reason,
+    sinceMs: row.since.getTime(),
+    consecutiveFailures: row.consecutive_failures,
+    lastSuccessMs: row.last_success_at ? row.last_success_at.getTime() : null,
+    lastError: row.last_error,
+    nextAttemptMs: row.next_attempt_at ? row.next_attempt_at.getTime() : null,
+  };
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * The only writer of `destinations`. Reads a row, lets the pure rules of
+ * destination-rules.ts decide, and writes the result under an optimistic version check, so
+ * that replicas sharing the database never lose each other's updates.
+ */
+@Injectable()
+export class DestinationStore {
+  constructor(@Inject(DataSource) private readonly db: DataSource) {}
+
+  async get(serverId: string): Promise<DestinationState | undefined> {
+    const row = await this.row(serverId);
+    return row ? toState(row) : undefined;
+  }
+
+  /** States of the given destinations (those with no row are absent: healthy). */
+  async states(serverIds: string[]): Promise<Map<string, DestinationState>> {
+    if (serverIds.length === 0) return new Map();
+    const rows: DestinationRow[] = await this.db.query(
+      'SELECT * FROM destinations WHERE server_id = ANY($1::text[])',
+      [serverIds],
+    );
+    return new Map(rows.map((r) => [r.server_id, toState(r)]));
+  }
+
+  /** Applies an attempt's outcome (breaker rules); answers the change if the state changed. */
+  recordAttempt(
+    serverId: string,
+    signal: AttemptSignal,
+    error: string | null,
+    nowMs: number,
+    policy: BreakerPolicy,
+  ): Promise<StateChange> {
+    return this.change(serverId, nowMs, (current) => {
+      const next = afterAttempt(current, signal, error, nowMs, policy);
+      const quietSuccess =
+        signal === 'ack' &&
+        current.state === next.state &&
+        current.consecutiveFailures === 0 &&
+        current.lastSuccessMs !== null &&
+        nowMs - current.lastSuccessMs < SUCCESS_WRITE_INTERVAL_MS;
+      return quietSuccess ? current : next;
+    });
+  }
+
+  /** Operator stop / resume. */
+  setDelivery(
+    serverId: string,
+    wanted: { state: 'stopped'; reason: string } | { state: 'active' },
+    nowMs: number,
+  ): Promise<StateChange> {
+    return this.change(serverId, nowMs, (current) => afterOperator(current, wanted, nowMs));
+  }
+
+  /** Operator retry: probe now, backoff reset. */
+  retryNow(serverId: string, nowMs: number): Promise<StateChange> {
+    return this.change(serverId, nowMs, (current) => afterRetryNow(current, nowMs));
+  }
+
+  /**
+   * A sign of life of `serverId` (a verified inbound page): an unreachable destination is
+   * probed at once. Answers whether a probe was brought forward. One indexed UPDATE that
+   * touches nothing for a destination that is not unreachable.
+   */
+  async signOfLife(serverId: string, nowMs: number): Promise<boolean> {
+    const [rows] = (await this.db.query(
+      `UPDATE destinations SET next_attempt_at = $2, version = version + 1
+       WHERE server_id = $1 AND state = 'unreachable' AND next_attempt_at > $2 RETURNING server_id`,
+      [serverId, new Date(nowMs)],
+    )) as [unknown[], number];
+    return rows.length > 0;
+  }
+
+  /**
+   * Unreachable destinations whose probe is due, each given to exactly one caller (over all
+   * replicas): its next probe is pushed to `leaseEndMs` while this one runs.
+   */
+  async claimProbes(nowMs: number, leaseEndMs: number, limit = 32): Promise<string[]> {
+    const [rows] = (await this.db.query(
+      `UPDATE destinations d SET next_attempt_at = $2, version = version + 1
+       FROM (SELECT server_id FROM destinations WHERE state = 'unreachable' AND next_attempt_at <= $1
+             ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) due
+       WHERE d.server_id = due.server_id RETURNING d.server_id`,
+      [new Date(nowMs), new Date(leaseEndMs), limit],
+    )) as [{ server_id: string }[], number];
+    return rows.map((r) => r.server_id);
+  }
+
+  /** Every destination (or those in `state`), with the counts of pages waiting and in flight. */
+  async list(
+    counts: Map<string, { waiting: number; inFlight: number }>,
+    state?: DestinationStateName,
+  ): Promise<DestinationView[]> {
+    const rows: DestinationRow[] = await this.db.query(
+      `SELECT * FROM destinations WHERE ($1::text IS NULL OR state = $1) ORDER BY server_id LIMIT 10000`,
+      [state ?? null],
+    );
+    return rows.map((r) => this.view(r, counts.get(r.server_id)));
+  }
+
+  async one(
+    serverId: string,
+    counts: { waiting: number; inFlight: number } | undefined,
+  ): Promise<DestinationView | undefined> {
+    const row = await this.row(serverId);
+    return row ? this.view(row, counts) : undefined;
+  }
+
+  private view(
+    row: DestinationRow,
+    counts: { waiting: number; inFlight: number } | undefined,
+  ): DestinationView {
+    const s = toState(row);
+    return {
+      server_id: row.server_id,
+      state: s.state,
+      reason: s.reason,
+      since: new Date(s.sinceMs).toISOString(),
+      last_success_at: iso(s.lastSuccessMs),
+      last_error: s.lastError,
+      next_attempt_at: iso(s.nextAttemptMs),
+      pages_waiting: counts?.waiting ?? 0,
+      pages_in_flight: counts?.inFlight ?? 0,
+      consecutive_failures: s.consecutiveFailures,
+    };
+  }
+
+  private async row(serverId: string): Promise<DestinationRow | undefined> {
+    const rows: DestinationRow[] = await this.db.query(
+      'SELECT * FROM destinations WHERE server_id = $1',
+      [serverId],
+    );
+    return rows[0];
+  }
+
+  /** Read, decide, write if changed, under the row's version (retried on a conflict). */
+  private async change(
+    serverId: string,
+    nowMs: number,
+    decide: (current: DestinationState) => DestinationState,
+  ): Promise<StateChange> {
+    for (let i = 0; i < MAX_CONFLICT_RETRIES; i++) {
+      const row = await this.row(serverId);
+      const before = row ? toState(row) : newDestination(nowMs);
+      const after = decide(before);
+      if (row && after === before) return { serverId, before, after };
+      const params = [
+        serverId,
+        after.state,
+        after.reason,
+        new Date(after.sinceMs),
+        after.consecutiveFailures,
+        after.lastSuccessMs === null ? null : new Date(after.lastSuccessMs),
+        after.lastError,
+        after.nextAttemptMs === null ? null : new Date(after.nextAttemptMs),
+      ];
+      const written: unknown[] = row
+        ? (
+            (await this.db.query(
+              `UPDATE destinations SET state = $2, reason = $3, since = $4, consecutive_failures = $5,
+                 last_success_at = $6, last_error = $7, next_attempt_at = $8, version = version + 1
+               WHERE server_id = $1 AND version = $9 RETURNING server_id`,
+              [...params, row.version],
+            )) as [unknown[], number]
+          )[0]
+        : await this.db.query(
+            `INSERT INTO destinations (server_id, state, reason, since, consecutive_failures, last_success_at,
+               last_error, next_attempt_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (server_id) DO NOTHING RETURNING server_id`,
+            params,
+          );
+      if (written.length > 0) return { serverId, before, after };
+    }
+    throw new Error(`destination ${serverId}: too many concurrent updates`);
+  }
+}
