@@ -177,6 +177,7 @@ const DESTINATION_COLUMNS: Column<Destination>[] = [
 ];
 
 const ATTEMPT_COLUMNS: Column<DeliveryAttempt>[] = [
+  { header: '#', value: (a) => (a.probe ? `${a.attempt} (probe)` : a.attempt), right: true },
   { header: 'STARTED', value: (a) => a.started_at },
   { header: 'MS', value: (a) => a.duration_ms, right: true },
   { header: 'HTTP', value: (a) => a.http_status, right: true },
@@ -625,7 +626,7 @@ function buildProgram(io: FedctlIo, state: { exitCode: ExitCode; json: boolean }
           ],
           c.config.colour,
         );
-        const history = attemptsOf(m);
+        const history = m.attempt_history;
         return history === undefined
           ? fields
           : `${fields}\n${renderTable(ATTEMPT_COLUMNS, history, c.config.colour)}`;
@@ -661,15 +662,6 @@ function buildProgram(io: FedctlIo, state: { exitCode: ExitCode; json: boolean }
     });
 
   return program;
-}
-
-/** The attempt list of a message, whatever the adapter names it. */
-function attemptsOf(m: object): DeliveryAttempt[] | undefined {
-  for (const key of ['attempt_history', 'history', 'attempts_detail', 'attempt_log']) {
-    const value = (m as Record<string, unknown>)[key];
-    if (Array.isArray(value)) return value as DeliveryAttempt[];
-  }
-  return undefined;
 }
 
 function truncate(text: string, max: number): string {

@@ -174,7 +174,7 @@ export interface MessageStateAnswer {
   last_error: string | null;
   created_at: string;
   delivered_at: string | null;
-  /** The page's attempts, oldest first (named `attempt_history` by the adapter). */
+  /** The requests that left for this page, oldest first (at most 100). */
   attempt_history?: DeliveryAttempt[];
 }
 
@@ -218,6 +218,8 @@ export interface Destination {
   next_attempt_at: string | null;
   pages_waiting: number;
   pages_in_flight: number;
+  /** Failed attempts in a row (the adapter's addition to the contract's fields). */
+  consecutive_failures?: number;
 }
 
 export interface DestinationsAnswer {
