@@ -21,7 +21,7 @@ import { createPublicKey } from 'node:crypto';
 
 /**
  * fedctl (dist/apps/fedctl/main.js) as an operator runs it, against two real servers:
- * server-a behind an internal API token (given to fedctl in a file), server-b bootstrapping
+ * fedctl-a behind an internal API token (given to fedctl in a file), fedctl-b bootstrapping
  * from it. Every command's `--json` output is parsed, error paths give their documented exit
  * codes with a one-line error. Loopback range of this file: 127.0.1.10 – 127.0.1.19.
  */
@@ -39,12 +39,12 @@ interface Run {
 
 describe('fedctl against two running servers', () => {
   const a = new TestServer({
-    serverId: 'server-a',
+    serverId: 'fedctl-a',
     host: '127.0.1.10',
     env: { INTERNAL_API_TOKEN: TOKEN, ACK_TIMEOUT_MS: '1500', RETRY_DELAY_MS: '1000' },
   });
   const b = new TestServer({
-    serverId: 'server-b',
+    serverId: 'fedctl-b',
     host: '127.0.1.11',
     env: { BOOTSTRAP_SERVERS: 'http://127.0.1.10:4100/discovery' },
   });
@@ -103,14 +103,14 @@ describe('fedctl against two running servers', () => {
     await a.stop();
   });
 
-  it('status: healthy server-a with its fingerprint, exit 0', async () => {
+  it('status: healthy fedctl-a with its fingerprint, exit 0', async () => {
     const run = await fedctl(['status', '--json']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const key = parsePrivateKey(readFileSync(join(a.dataDir, 'server-key.pem'), 'utf8'));
     expect(run.json).toMatchObject({
       health: 'healthy',
-      server_id: 'server-a',
+      server_id: 'fedctl-a',
       fingerprint: fingerprint(createPublicKey(key)),
       discovery: 'ready',
       adapter: 'ready',
@@ -119,7 +119,7 @@ describe('fedctl against two running servers', () => {
     const human = await fedctl(['status']);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^health\s+healthy$/m);
-    expect(human.stdout).toMatch(/^server\s+server-a$/m);
+    expect(human.stdout).toMatch(/^server\s+fedctl-a$/m);
     expect(human.stdout).not.toContain('\u001b'); // not a TTY: no colour
   });
 
@@ -144,7 +144,7 @@ describe('fedctl against two running servers', () => {
 
   it('usage errors exit 64 before anything is sent', async () => {
     for (const args of [
-      ['stop', 'server-b'], // --reason is required
+      ['stop', 'fedctl-b'], // --reason is required
       ['destinations', '--state', 'sleeping'],
       ['send', 'u1', 'x', 'hi', '--priority', 'high'],
       ['frobnicate'],
@@ -158,13 +158,13 @@ describe('fedctl against two running servers', () => {
     expect(badToken.stderr).toMatch(/^fedctl: cannot read token file .*missing/);
   });
 
-  it('users add, contacts add, send, message, inbox: a page from server-a to server-b', async () => {
+  it('users add, contacts add, send, message, inbox: a page from fedctl-a to fedctl-b', async () => {
     const taylor = await fedctl(['--json', 'users', 'add', 'u-taylor', 'taylor']);
     expect(taylor.code).toBe(0);
     expect(taylor.json as UserAnswer).toEqual({
       user_id: 'u-taylor',
       username: 'taylor',
-      address: 'taylor@server-a',
+      address: 'taylor@fedctl-a',
     });
     expectRefused(
       await fedctl(['--json', 'users', 'add', 'u-taylor', 'taylor']),
@@ -179,10 +179,10 @@ describe('fedctl against two running servers', () => {
       'add',
       'u-taylor',
       'Alex',
-      'alex@server-b',
+      'alex@fedctl-b',
     ]);
     expect(contact.code).toBe(0);
-    expect(contact.json).toMatchObject({ name: 'Alex', pager_address: 'alex@server-b' });
+    expect(contact.json).toMatchObject({ name: 'Alex', pager_address: 'alex@fedctl-b' });
     expectRefused(
       await fedctl(['--json', 'contacts', 'add', 'u-taylor', 'Bad', 'not an address']),
       3,
@@ -190,9 +190,9 @@ describe('fedctl against two running servers', () => {
     );
 
     await eventually(
-      async () => (await fedctl(['route', 'server-b'])).code === 0,
+      async () => (await fedctl(['route', 'fedctl-b'])).code === 0,
       30_000,
-      'server-a to resolve server-b',
+      'fedctl-a to resolve fedctl-b',
     );
     const sent = await fedctl([
       '--json',
@@ -205,7 +205,7 @@ describe('fedctl against two running servers', () => {
     ]);
     expect(sent.code).toBe(0);
     const answer = sent.json as SendMessageAnswer;
-    expect(answer).toMatchObject({ status: 'queued', to: 'alex@server-b' });
+    expect(answer).toMatchObject({ status: 'queued', to: 'alex@fedctl-b' });
 
     const delivered = await eventually(
       async () => {
@@ -224,7 +224,7 @@ describe('fedctl against two running servers', () => {
     expect((inbox.json as BoxAnswer).messages).toEqual([
       expect.objectContaining({
         message_id: answer.message_id,
-        from: 'taylor@server-a',
+        from: 'taylor@fedctl-a',
         content: 'disk full <b>now</b>',
         priority: 2,
       }),
@@ -244,38 +244,38 @@ describe('fedctl against two running servers', () => {
   });
 
   it('route, peers, announce', async () => {
-    const route = await fedctl(['--json', 'route', 'server-b']);
+    const route = await fedctl(['--json', 'route', 'fedctl-b']);
     expect(route.code).toBe(0);
     expect(route.json as RouteAnswer).toMatchObject({
-      server_id: 'server-b',
+      server_id: 'fedctl-b',
       endpoints: { federation: 'http://127.0.1.11:4200/federation' },
     });
     expectRefused(await fedctl(['--json', 'route', 'nowhere.invalid']), 3, 'domain_not_found');
 
     const peers = await fedctl(['--json', 'peers']);
-    expect((peers.json as PeersAnswer).peers.map((p) => p.server_id)).toContain('server-b');
+    expect((peers.json as PeersAnswer).peers.map((p) => p.server_id)).toContain('fedctl-b');
     const table = await fedctl(['peers']);
     const [header, ...rows] = table.stdout.trimEnd().split('\n');
     expect(header).toMatch(/^SERVER\s+FINGERPRINT\s+LAST SEEN\s+SCORE\s+NEIGHBOUR\s+BLOCKED$/);
-    expect(rows.find((r) => r.startsWith('server-b '))).toMatch(/\s100\s/);
+    expect(rows.find((r) => r.startsWith('fedctl-b '))).toMatch(/\s100\s/);
 
     const announced = await fedctl(['--json', 'announce']);
     expect(announced.code).toBe(0);
-    expect(announced.json.server_id).toBe('server-a');
+    expect(announced.json.server_id).toBe('fedctl-a');
   });
 
   it('block, blocklist, peers --blocked, unblock; reputation and report', async () => {
     const reason = 'spam <script>alert(1)</script>';
-    expect((await fedctl(['block', 'server-b', '--reason', reason])).code).toBe(0);
+    expect((await fedctl(['block', 'fedctl-b', '--reason', reason])).code).toBe(0);
     const list = (await fedctl(['--json', 'blocklist'])).json as BlocklistAnswer;
-    expect(list.blocked).toEqual([expect.objectContaining({ server_id: 'server-b', reason })]);
+    expect(list.blocked).toEqual([expect.objectContaining({ server_id: 'fedctl-b', reason })]);
     const blocked = (await fedctl(['--json', 'peers', '--blocked'])).json as PeersAnswer;
-    expect(blocked.peers.map((p) => [p.server_id, p.blocked])).toEqual([['server-b', true]]);
-    const reputation = (await fedctl(['--json', 'reputation', 'server-b']))
+    expect(blocked.peers.map((p) => [p.server_id, p.blocked])).toEqual([['fedctl-b', true]]);
+    const reputation = (await fedctl(['--json', 'reputation', 'fedctl-b']))
       .json as ReputationAnswer;
-    expect(reputation).toMatchObject({ server_id: 'server-b', blocked: true });
+    expect(reputation).toMatchObject({ server_id: 'fedctl-b', blocked: true });
 
-    expect((await fedctl(['unblock', 'server-b'])).code).toBe(0);
+    expect((await fedctl(['unblock', 'fedctl-b'])).code).toBe(0);
     expect(((await fedctl(['--json', 'blocklist'])).json as BlocklistAnswer).blocked).toEqual([]);
     expectRefused(
       await fedctl(['--json', 'block', 'not a server!', '--reason', 'x']),
@@ -285,14 +285,14 @@ describe('fedctl against two running servers', () => {
 
     const report = await fedctl([
       'report',
-      'server-b',
+      'fedctl-b',
       '--reason',
       'spam',
       '--details',
       'pages at 3am',
     ]);
     expect(report.code).toBe(0);
-    const after = (await fedctl(['--json', 'reputation', 'server-b'])).json as ReputationAnswer;
+    const after = (await fedctl(['--json', 'reputation', 'fedctl-b'])).json as ReputationAnswer;
     expect(after.reports).toBeGreaterThanOrEqual(1);
     expect(after.score).toBeLessThan(100);
   });
@@ -303,7 +303,7 @@ describe('fedctl against two running servers', () => {
     expect(exported.code).toBe(0);
     const document = JSON.parse(readFileSync(file, 'utf8')) as PeerFile;
     expect(document.peers.map((p) => p.server_id)).toEqual(
-      expect.arrayContaining(['server-a', 'server-b']),
+      expect.arrayContaining(['fedctl-a', 'fedctl-b']),
     );
     const imported = await fedctl(['--json', 'peers', 'import', file], 'b');
     expect(imported.code).toBe(0);
@@ -315,43 +315,43 @@ describe('fedctl against two running servers', () => {
     writeFileSync(join(work, 'wrong.json'), '{"version":"1.0","peers":"no"}');
     expect((await fedctl(['peers', 'import', join(work, 'wrong.json')])).code).toBe(3);
 
-    expect((await fedctl(['pins', 'forget', 'server-b'])).code).toBe(0);
-    expectRefused(await fedctl(['--json', 'pins', 'forget', 'server-b']), 3, 'not_found');
+    expect((await fedctl(['pins', 'forget', 'fedctl-b'])).code).toBe(0);
+    expectRefused(await fedctl(['--json', 'pins', 'forget', 'fedctl-b']), 3, 'not_found');
   });
 
   it('destinations, destination, stop, resume, retry', async () => {
     const list = await fedctl(['--json', 'destinations']);
     expect(list.code).toBe(0);
     const b1 = (list.json as DestinationsAnswer).destinations.find(
-      (d) => d.server_id === 'server-b',
+      (d) => d.server_id === 'fedctl-b',
     );
-    expect(b1).toMatchObject({ server_id: 'server-b', state: 'healthy' });
+    expect(b1).toMatchObject({ server_id: 'fedctl-b', state: 'healthy' });
 
     const stopped = await fedctl([
       '--json',
       'stop',
-      'server-b',
+      'fedctl-b',
       '--reason',
       'maintenance <i>window</i>',
     ]);
     expect(stopped.code).toBe(0);
     expect(stopped.json as Destination).toMatchObject({
-      server_id: 'server-b',
+      server_id: 'fedctl-b',
       state: 'stopped',
       reason: 'maintenance <i>window</i>',
     });
     const onlyStopped = (await fedctl(['--json', 'destinations', '--state', 'stopped']))
       .json as DestinationsAnswer;
-    expect(onlyStopped.destinations.map((d) => d.server_id)).toEqual(['server-b']);
+    expect(onlyStopped.destinations.map((d) => d.server_id)).toEqual(['fedctl-b']);
     const table = await fedctl(['destinations']);
-    expect(table.stdout).toMatch(/^server-b\s+stopped\s/m);
+    expect(table.stdout).toMatch(/^fedctl-b\s+stopped\s/m);
 
-    const resumed = await fedctl(['--json', 'resume', 'server-b']);
+    const resumed = await fedctl(['--json', 'resume', 'fedctl-b']);
     expect(resumed.code).toBe(0);
     expect((resumed.json as Destination).state).not.toBe('stopped');
-    expect((await fedctl(['retry', 'server-b'])).code).toBe(0);
-    const one = await fedctl(['--json', 'destination', 'server-b']);
-    expect((one.json as Destination).server_id).toBe('server-b');
+    expect((await fedctl(['retry', 'fedctl-b'])).code).toBe(0);
+    const one = await fedctl(['--json', 'destination', 'fedctl-b']);
+    expect((one.json as Destination).server_id).toBe('fedctl-b');
 
     expectRefused(await fedctl(['--json', 'destination', 'never-seen.example']), 3, 'not_found');
   });

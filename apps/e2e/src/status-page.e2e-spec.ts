@@ -8,7 +8,7 @@ import { REPO_ROOT, TestServer, call, eventually } from '@pager/testing';
 /**
  * The adapter's status page in a real headless Chromium (Debian's `chromium`, driven by
  * playwright-core; no browser is downloaded), against two running servers: it renders peers
- * and destinations, its Stop button stops delivery to server-b, a hostile reason is shown
+ * and destinations, its Stop button stops delivery to status-b, a hostile reason is shown
  * as text, nothing breaks the page's CSP, and a screenshot is written to apps/e2e/output/.
  * Loopback range of this file: 127.0.1.20 – 127.0.1.29.
  */
@@ -19,12 +19,12 @@ const HOSTILE_REASON = `<img src=x onerror="window.__pwned=1">maintenance <b>unt
 
 describe('status page in headless Chromium', () => {
   const a = new TestServer({
-    serverId: 'server-a',
+    serverId: 'status-a',
     host: '127.0.1.20',
     env: { INTERNAL_API_TOKEN: TOKEN, ACK_TIMEOUT_MS: '1500', RETRY_DELAY_MS: '1000' },
   });
   const b = new TestServer({
-    serverId: 'server-b',
+    serverId: 'status-b',
     host: '127.0.1.21',
     env: { BOOTSTRAP_SERVERS: 'http://127.0.1.20:4100/discovery' },
   });
@@ -51,16 +51,16 @@ describe('status page in headless Chromium', () => {
     await eventually(
       async () =>
         (
-          await call(a.discovery.baseUrl, 'POST', '/api/v1/route/server-b', undefined, {
+          await call(a.discovery.baseUrl, 'POST', '/api/v1/route/status-b', undefined, {
             authorization: `Bearer ${TOKEN}`,
           })
         ).status === 200,
       30_000,
-      'server-a to resolve server-b',
+      'status-a to resolve status-b',
     );
     const sent = await adapterA().send({
       sender_user_id: 'u-taylor',
-      to: 'alex@server-b',
+      to: 'alex@status-b',
       content: 'status page test',
     });
     await eventually(
@@ -109,26 +109,26 @@ describe('status page in headless Chromium', () => {
     const response = await page.goto(`${a.adapter!.baseUrl}/status`);
     expect(response?.status()).toBe(200);
     expect(response?.headers()['content-security-policy']).toMatch(/script-src 'nonce-/);
-    await expect(page.locator('#server-id').textContent()).resolves.toBe('server-a');
+    await expect(page.locator('#server-id').textContent()).resolves.toBe('status-a');
     await expect(page.locator('#health-adapter .badge').textContent()).resolves.toBe('ready');
     await expect(page.locator('#health-discovery .badge').textContent()).resolves.toBe('ready');
-    const peer = page.locator('tr[data-peer="server-b"]');
+    const peer = page.locator('tr[data-peer="status-b"]');
     await expect(peer.count()).resolves.toBe(1);
-    await expect(peer.locator('td').first().textContent()).resolves.toBe('server-b');
-    const destination = page.locator('tr[data-destination="server-b"]');
+    await expect(peer.locator('td').first().textContent()).resolves.toBe('status-b');
+    const destination = page.locator('tr[data-destination="status-b"]');
     await expect(destination.locator('.state').textContent()).resolves.toBe('healthy');
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
 
   it('stops delivery with the Stop button; the hostile reason is shown as text', async () => {
-    const row = page.locator('tr[data-destination="server-b"]');
+    const row = page.locator('tr[data-destination="status-b"]');
     await row.locator('input[name=reason]').fill(HOSTILE_REASON);
     await Promise.all([
       page.waitForEvent('load', { timeout: 15_000 }),
       row.locator('button[data-action=stop]').click(),
     ]);
-    const stopped = page.locator('tr[data-destination="server-b"]');
+    const stopped = page.locator('tr[data-destination="status-b"]');
     await expect(stopped.locator('.state').textContent()).resolves.toBe('stopped');
     await expect(stopped.locator('.reason').textContent()).resolves.toBe(HOSTILE_REASON);
     await expect(stopped.locator('.reason img, .reason b').count()).resolves.toBe(0);
@@ -136,7 +136,7 @@ describe('status page in headless Chromium', () => {
       undefined,
     );
     // the API agrees
-    await expect(adapterA().destination('server-b')).resolves.toMatchObject({
+    await expect(adapterA().destination('status-b')).resolves.toMatchObject({
       state: 'stopped',
       reason: HOSTILE_REASON,
     });
@@ -148,18 +148,18 @@ describe('status page in headless Chromium', () => {
   });
 
   it('shows a refused action as a notice, and resumes with the Resume button', async () => {
-    const row = page.locator('tr[data-destination="server-b"]');
+    const row = page.locator('tr[data-destination="status-b"]');
     await Promise.all([
       page.waitForEvent('load', { timeout: 15_000 }),
       row.locator('button[data-action=resume]').click(),
     ]);
     await expect(
-      page.locator('tr[data-destination="server-b"] .state').textContent(),
+      page.locator('tr[data-destination="status-b"] .state').textContent(),
     ).resolves.not.toBe('stopped');
     // a Stop without a reason is refused in the page, before any request
-    await page.locator('tr[data-destination="server-b"] button[data-action=stop]').click();
+    await page.locator('tr[data-destination="status-b"] button[data-action=stop]').click();
     await expect(page.locator('#notice').textContent()).resolves.toContain('needs a reason');
-    await expect(adapterA().destination('server-b')).resolves.not.toMatchObject({
+    await expect(adapterA().destination('status-b')).resolves.not.toMatchObject({
       state: 'stopped',
     });
   });
@@ -169,7 +169,7 @@ describe('status page in headless Chromium', () => {
       a.adapter!.baseUrl,
       'POST',
       '/status/actions',
-      { action: 'stop', server_id: 'server-b', reason: 'csrf' },
+      { action: 'stop', server_id: 'status-b', reason: 'csrf' },
       {
         authorization: `Bearer ${TOKEN}`,
         'x-status-action': '1',
@@ -177,7 +177,7 @@ describe('status page in headless Chromium', () => {
       },
     );
     expect(forged.status).toBe(401);
-    await expect(adapterA().destination('server-b')).resolves.not.toMatchObject({
+    await expect(adapterA().destination('status-b')).resolves.not.toMatchObject({
       state: 'stopped',
     });
   });
