@@ -33,6 +33,9 @@ describe('a receiver that trickles its ack', () => {
   let receiver: StrictReceiver;
 
   beforeAll(async () => {
+    // Fresh pins and queues even on a database kept between runs.
+    await sender.dropSchemas();
+    await peer.dropSchemas();
     await sender.start();
     await peer.start();
     receiver = await new StrictReceiver({

@@ -64,6 +64,10 @@ describe('one silent destination among healthy ones', () => {
     readFileSync(join(server.dataDir, 'server-key.pem'), 'utf8');
 
   beforeAll(async () => {
+    // Fresh pins and queues even on a database kept between runs.
+    await sender.dropSchemas();
+    await silentPeer.dropSchemas();
+    await healthyPeer.dropSchemas();
     await sender.start();
     await silentPeer.start();
     await healthyPeer.start();
@@ -127,13 +131,23 @@ describe('one silent destination among healthy ones', () => {
 
   it('delivers a page to a healthy destination in under 1 s while 1,000 pages hang on a silent one', async () => {
     const queueStarted = Date.now();
+    // One healthy page early, while the silent destination's first attempts hang (ack timeout).
+    let duringHangMs = -1;
+    let hangProbe: Promise<void> | undefined;
     await inBatches(
       Array.from({ length: STUCK }, (_, i) => i),
       50,
       async (i) => {
         stuck.push(await send('nobody@dlv-silent', `stuck page ${i}`));
+        if (i === 100)
+          hangProbe = (async () => {
+            const early = await send('alex@dlv-healthy', 'a page while the others hang');
+            duringHangMs = await deliveredWithin(early);
+            expect(silent.requests.length).toBeGreaterThan(0);
+          })();
       },
     );
+    await hangProbe;
     const queuedMs = Date.now() - queueStarted;
     const startedMs = Date.now();
     const id = await send('alex@dlv-healthy', 'the healthy page');
@@ -143,9 +157,12 @@ describe('one silent destination among healthy ones', () => {
     const second = await send('alex@dlv-healthy', 'another healthy page');
     const latency2Ms = await deliveredWithin(second);
     console.log(
-      `isolation: ${STUCK} pages queued to the silent destination in ${queuedMs} ms; ` +
+      `isolation: healthy page during the hang of the first silent attempts: ${duringHangMs} ms; ` +
+        `${STUCK} pages queued to the silent destination in ${queuedMs} ms; ` +
         `healthy page delivered in ${latencyMs} ms, then ${latency2Ms} ms (ack timeout ${ACK_TIMEOUT_MS} ms)`,
     );
+    expect(duringHangMs).toBeGreaterThanOrEqual(0);
+    expect(duringHangMs).toBeLessThan(1000);
     expect(latencyMs).toBeLessThan(1000);
     expect(latency2Ms).toBeLessThan(1000);
     expect(healthy.copiesOf(id)).toHaveLength(1);

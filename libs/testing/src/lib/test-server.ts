@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ServiceProcess, makeTempDir } from './server-process';
+import { dropTestSchema } from './test-database';
 
 export interface TestServerOptions {
   /** Server id, also used for schema names: lowercase letters, digits, hyphens. */
@@ -75,6 +76,16 @@ export class TestServer {
 
   get serverId(): string {
     return this.options.serverId;
+  }
+
+  /**
+   * Drops this server's schemas, for a test that must start from nothing even on a
+   * TEST_DATABASE_URL kept between runs (peers' pins of an earlier run's keys, for one).
+   */
+  async dropSchemas(): Promise<void> {
+    const base = this.options.serverId.replace(/[^a-z0-9]/g, '_');
+    await dropTestSchema(`d_${base}`);
+    await dropTestSchema(`a_${base}`);
   }
 
   async start(): Promise<this> {

@@ -30,7 +30,7 @@ export function loadAdapterConfig(env: Env = process.env): AdapterConfig {
     holdMs: read.int('DELIVERY_HOLD_MS', 3_600_000, 0, 30 * 86_400_000),
     breakerThreshold: read.int('DELIVERY_BREAKER_THRESHOLD', 5, 1, 1000),
     probeIntervalMs: read.int('DELIVERY_PROBE_INTERVAL_MS', 60_000, 100, 86_400_000),
-    destinationMaxInFlight: read.int('DELIVERY_DESTINATION_MAX_IN_FLIGHT', 16, 1, 128),
+    destinationMaxInFlight: read.int('DELIVERY_DESTINATION_MAX_IN_FLIGHT', 32, 1, 128),
     pagerWebhookSecret: read.secret('PAGER_WEBHOOK_SECRET'),
     pagerWebhookUrl:
       read.string('PAGER_WEBHOOK_URL') !== undefined

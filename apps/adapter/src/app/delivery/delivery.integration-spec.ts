@@ -210,6 +210,25 @@ describe('delivery against a strict receiver (lost acks)', () => {
       expect((await call(base, 'GET', '/api/v1/destinations/nobody.example')).status).toBe(404);
     });
 
+    it('describes the destinations API in the OpenAPI document', async () => {
+      const doc = (await call(base, 'GET', '/docs')).body;
+      const text = typeof doc === 'string' ? doc : JSON.stringify(doc);
+      for (const path of [
+        '/api/v1/destinations',
+        '/api/v1/destinations/{serverId}',
+        '/api/v1/destinations/{serverId}/retry',
+        '/api/v1/destinations/{serverId}/delivery',
+      ])
+        expect(text).toContain(path);
+    });
+
+    it('serves the HTML overview at GET /status', async () => {
+      const res = await fetch(`${base}/status`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/html');
+      expect(await res.text()).toContain('mirah.example.com');
+    });
+
     it('answers 400 with the error shape to bad ids, filters and bodies, never a 500', async () => {
       for (const path of [
         '/api/v1/destinations?state=asleep',

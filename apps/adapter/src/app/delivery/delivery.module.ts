@@ -7,10 +7,11 @@ import { DestinationsController } from './destinations.controller';
 import { DestinationsService } from './destinations.service';
 import { DeliveryScheduler } from './delivery.scheduler';
 import { DeliveryService } from './delivery.service';
+import { StatusController } from './status.controller';
 
 @Module({
   imports: [DiscoveryClientModule, WebhooksModule, MessageStoreModule],
-  controllers: [DestinationsController],
+  controllers: [DestinationsController, StatusController],
   providers: [DeliveryService, DeliveryScheduler, DestinationStore, DestinationsService],
   exports: [DeliveryScheduler, DestinationStore],
 })

@@ -249,13 +249,24 @@ export class DeliveryService {
     else if (o.kind === 'transient') signal = 'failure';
     else return;
     const error = o.kind === 'transient' || o.kind === 'refused' ? o.error : null;
-    const change = await this.destinations.recordAttempt(
-      page.destination,
-      signal,
-      error,
-      Date.now(),
-      this.config,
-    );
+    let change;
+    try {
+      change = await this.destinations.recordAttempt(
+        page.destination,
+        signal,
+        error,
+        Date.now(),
+        this.config,
+      );
+    } catch (err) {
+      // The destination's state is bookkeeping: the page's own outcome is applied regardless.
+      this.logger.event(
+        'federation.destination_update_failed',
+        { destination: page.destination, error: (err as Error).message },
+        'error',
+      );
+      return;
+    }
     if (change.before.state !== change.after.state) {
       this.logger.event(
         'federation.destination_state',

@@ -8,7 +8,6 @@ import {
   afterAttempt,
   afterOperator,
   afterRetryNow,
-  newDestination,
 } from './destination-rules';
 
 interface DestinationRow {
@@ -45,7 +44,6 @@ export interface StateChange {
 
 /** Below this, a success on an already healthy destination does not rewrite last_success_at. */
 const SUCCESS_WRITE_INTERVAL_MS = 1_000;
-const MAX_CONFLICT_RETRIES = 5;
 
 function toState(row: DestinationRow): DestinationState {
   return {
@@ -63,8 +61,8 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 /**
  * The only writer of `destinations`. Reads a row, lets the pure rules of
- * destination-rules.ts decide, and writes the result under an optimistic version check, so
- * that replicas sharing the database never lose each other's updates.
+ * destination-rules.ts decide, and writes the result under the row's lock, so that
+ * replicas sharing the database never lose each other's updates.
  */
 @Injectable()
 export class DestinationStore {
@@ -195,44 +193,51 @@ export class DestinationStore {
     return rows[0];
   }
 
-  /** Read, decide, write if changed, under the row's version (retried on a conflict). */
+  /**
+   * Read, decide, write if changed. The common case (nothing to write, e.g. another ack of a
+   * healthy destination) is one plain read; a change takes the row's lock in a transaction,
+   * so that concurrent attempts of all replicas apply one after the other.
+   */
   private async change(
     serverId: string,
     nowMs: number,
     decide: (current: DestinationState) => DestinationState,
   ): Promise<StateChange> {
-    for (let i = 0; i < MAX_CONFLICT_RETRIES; i++) {
-      const row = await this.row(serverId);
-      const before = row ? toState(row) : newDestination(nowMs);
+    const seen = await this.row(serverId);
+    if (seen) {
+      const before = toState(seen);
       const after = decide(before);
-      if (row && after === before) return { serverId, before, after };
-      const params = [
-        serverId,
-        after.state,
-        after.reason,
-        new Date(after.sinceMs),
-        after.consecutiveFailures,
-        after.lastSuccessMs === null ? null : new Date(after.lastSuccessMs),
-        after.lastError,
-        after.nextAttemptMs === null ? null : new Date(after.nextAttemptMs),
-      ];
-      const written: unknown[] = row
-        ? (
-            (await this.db.query(
-              `UPDATE destinations SET state = $2, reason = $3, since = $4, consecutive_failures = $5,
-                 last_success_at = $6, last_error = $7, next_attempt_at = $8, version = version + 1
-               WHERE server_id = $1 AND version = $9 RETURNING server_id`,
-              [...params, row.version],
-            )) as [unknown[], number]
-          )[0]
-        : await this.db.query(
-            `INSERT INTO destinations (server_id, state, reason, since, consecutive_failures, last_success_at,
-               last_error, next_attempt_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (server_id) DO NOTHING RETURNING server_id`,
-            params,
-          );
-      if (written.length > 0) return { serverId, before, after };
+      if (after === before) return { serverId, before, after };
     }
-    throw new Error(`destination ${serverId}: too many concurrent updates`);
+    return this.db.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO destinations (server_id, state, since) VALUES ($1, 'healthy', $2)
+         ON CONFLICT (server_id) DO NOTHING`,
+        [serverId, new Date(nowMs)],
+      );
+      const rows: DestinationRow[] = await manager.query(
+        'SELECT * FROM destinations WHERE server_id = $1 FOR UPDATE',
+        [serverId],
+      );
+      const before = toState(rows[0]);
+      const after = decide(before);
+      if (after !== before)
+        await manager.query(
+          `UPDATE destinations SET state = $2, reason = $3, since = $4, consecutive_failures = $5,
+             last_success_at = $6, last_error = $7, next_attempt_at = $8, version = version + 1
+           WHERE server_id = $1`,
+          [
+            serverId,
+            after.state,
+            after.reason,
+            new Date(after.sinceMs),
+            after.consecutiveFailures,
+            after.lastSuccessMs === null ? null : new Date(after.lastSuccessMs),
+            after.lastError,
+            after.nextAttemptMs === null ? null : new Date(after.nextAttemptMs),
+          ],
+        );
+      return { serverId, before, after };
+    });
   }
 }

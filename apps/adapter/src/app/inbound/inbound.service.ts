@@ -110,7 +110,6 @@ export class InboundService {
     if (!verifyObjectSignature(body as object, lookup.route.publicKey)) {
       throw new ProtocolError('signature_invalid', 'signature does not verify with the pinned key');
     }
-    this.signOfLife(sender);
     const limit = await this.rateLimits.consume(
       `messages:${sender}`,
       this.config.rateLimitMessagesPerHour,
@@ -127,6 +126,9 @@ export class InboundService {
     if (!isWithinSkew(message.timestamp, Date.now(), this.config.maxClockSkewMs)) {
       throw new ProtocolError('clock_skew', 'timestamp is outside the replay window');
     }
+    // Signed by the sender within the replay window, and within its quota (which bounds the
+    // cost): a sign of life. A replay of an old page is not one.
+    this.signOfLife(sender);
     if (to.serverId !== this.config.serverId) {
       throw new ProtocolError(
         'wrong_server',

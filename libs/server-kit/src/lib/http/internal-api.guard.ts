@@ -5,8 +5,10 @@ import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 
 export const INTERNAL_API_PREFIX = '/api/v1';
-/** Paths under the internal API's access rule: the API and the adapter's status page. */
-export const INTERNAL_PATH_PREFIXES = [INTERNAL_API_PREFIX, '/status'];
+/** Operator pages served under the internal API's access rule (SERVICES.md: the adapter's `GET /status`). */
+export const INTERNAL_PAGES: readonly string[] = ['/status'];
+/** Paths under the internal API's access rule, each with everything below it (`/status/actions`). */
+export const INTERNAL_PATH_PREFIXES: readonly string[] = [INTERNAL_API_PREFIX, ...INTERNAL_PAGES];
 
 /**
  * The internal API (`/api/v1/...`) is for the local pager tool and the sibling service.

@@ -1,0 +1,47 @@
+import { DataSource } from 'typeorm';
+import { withAdapterSchema } from '../../../test/adapter-schema';
+import { BreakerPolicy } from './destination-rules';
+import { DestinationStore } from './destination.store';
+
+const policy: BreakerPolicy = {
+  breakerThreshold: 5,
+  probeIntervalMs: 60_000,
+  retryDelayMs: 1_000,
+  holdMs: 3_600_000,
+};
+
+describe(DestinationStore.name, () => {
+  let dataSource: DataSource;
+  withAdapterSchema((opened) => (dataSource = opened));
+
+  it('applies concurrent attempt outcomes of several replicas one after the other', async () => {
+    const stores = Array.from({ length: 4 }, () => new DestinationStore(dataSource));
+    const now = Date.now();
+    const changes = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        stores[i % 4].recordAttempt('busy.test', 'failure', 'ack_timeout', now + i, policy),
+      ),
+    );
+    const state = await stores[0].get('busy.test');
+    expect(state).toMatchObject({ state: 'unreachable', consecutiveFailures: 40 });
+    // Exactly one attempt saw the breaker open.
+    expect(
+      changes.filter((c) => c.before.state !== 'unreachable' && c.after.state === 'unreachable'),
+    ).toHaveLength(1);
+  });
+
+  it('gives each due probe to one caller only, and brings a probe forward on a sign of life', async () => {
+    const store = new DestinationStore(dataSource);
+    const now = Date.now();
+    for (let i = 0; i < 5; i++)
+      await store.recordAttempt('down.test', 'failure', 'connection_failed', now, policy);
+    expect(await store.claimProbes(now + 1_000, now + 30_000)).toEqual([]);
+    expect(await store.signOfLife('down.test', now + 1_000)).toBe(true);
+    const claims = await Promise.all([
+      store.claimProbes(now + 1_000, now + 30_000),
+      new DestinationStore(dataSource).claimProbes(now + 1_000, now + 30_000),
+    ]);
+    expect(claims.flat()).toEqual(['down.test']);
+    expect(await store.signOfLife('healthy.test', now)).toBe(false);
+  });
+});
