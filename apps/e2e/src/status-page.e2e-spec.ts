@@ -185,7 +185,7 @@ describe('status page in headless Chromium', () => {
   it('serves Swagger UI at /docs from local assets', async () => {
     await page.goto(`${a.adapter!.baseUrl}/docs`);
     await page.locator('.swagger-ui .information-container').waitFor({ timeout: 20_000 });
-    await expect(page.locator('.swagger-ui').textContent()).resolves.toContain('/api/v1/messages');
+    await expect(page.locator('#swagger-ui').textContent()).resolves.toContain('/api/v1/messages');
     await page.screenshot({ path: join(OUTPUT, 'docs.png') });
   });
 });
