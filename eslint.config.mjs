@@ -84,6 +84,7 @@ export default [
               sourceTag: 'scope:tools',
               onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'],
             },
+            { sourceTag: 'scope:fedctl', onlyDependOnLibsWithTags: ['scope:shared'] },
           ],
         },
       ],
@@ -121,6 +122,10 @@ export default [
               onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'],
             },
             { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'] },
+            {
+              sourceTag: 'scope:fedctl',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:testing'],
+            },
             {
               sourceTag: 'scope:tools',
               onlyDependOnLibsWithTags: ['scope:testing', 'scope:shared'],

@@ -8,6 +8,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@pager/gossip-core$': '<rootDir>/../../libs/gossip-core/src/index.ts',
+    '^@pager/internal-api$': '<rootDir>/../../libs/internal-api/src/index.ts',
     '^@pager/protocol$': '<rootDir>/../../libs/protocol/src/index.ts',
     '^@pager/server-kit$': '<rootDir>/../../libs/server-kit/src/index.ts',
     '^@pager/testing$': '<rootDir>/../../libs/testing/src/index.ts',

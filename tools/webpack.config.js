@@ -1,4 +1,4 @@
-// Builds one NestJS app into dist/apps/<app>/main.js, runnable with plain `node`.
+// Builds one app (the two NestJS services, the fedctl CLI) into dist/apps/<app>/main.js, runnable with plain `node`.
 // ts-loader keeps emitDecoratorMetadata (NestJS DI needs it; esbuild would drop it);
 // node_modules stay external and are resolved from the repository's node_modules.
 const path = require('node:path');
@@ -7,7 +7,8 @@ const { TsconfigPathsPlugin } = require('tsconfig-paths-webpack-plugin');
 
 module.exports = (env) => {
   const app = env.app;
-  if (!['discovery', 'adapter', 'demo'].includes(app)) throw new Error(`unknown app ${app}`);
+  if (!['discovery', 'adapter', 'demo', 'fedctl'].includes(app))
+    throw new Error(`unknown app ${app}`);
   const root = path.resolve(__dirname, '..');
   const tsconfig = path.join(root, 'apps', app, 'tsconfig.app.json');
   return {

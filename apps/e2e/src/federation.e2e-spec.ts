@@ -11,6 +11,7 @@ import {
   verifyObjectSignature,
   messageDigest,
 } from '@pager/protocol';
+import type { BoxMessage } from '@pager/internal-api';
 import { TestServer, call, eventually } from '@pager/testing';
 
 /**
@@ -87,11 +88,7 @@ describe('federated paging between two servers', () => {
 
   async function inboxOfAlex() {
     return (await call(adapterB(), 'GET', '/api/v1/users/u-alex/messages?box=inbox')).body
-      .messages as {
-      message_id: string;
-      content: string;
-      from: string;
-    }[];
+      .messages as BoxMessage[];
   }
 
   function keyOf(server: TestServer) {

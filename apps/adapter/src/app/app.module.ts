@@ -7,6 +7,7 @@ import { ContactsModule } from './contacts/contacts.module';
 import { DeliveryModule } from './delivery/delivery.module';
 import { InboundModule } from './inbound/inbound.module';
 import { MessagesModule } from './messages/messages.module';
+import { StatusModule } from './status/status.module';
 import { UsersModule } from './users/users.module';
 
 export { ADAPTER_CONFIG };
@@ -24,6 +25,7 @@ export class AppModule {
         ContactsModule,
         MessagesModule,
         DeliveryModule,
+        StatusModule,
         InboundModule.at(publicPathOf(deps.config.federationPublicUrl)),
       ],
     };

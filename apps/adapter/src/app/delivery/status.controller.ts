@@ -40,9 +40,12 @@ ${rows}
 </table></body></html>`;
 }
 
-/** SERVICES.md: `GET /status`, an HTML overview for operators, under the internal API's access rule. */
+/**
+ * `GET /status/destinations`: the destinations alone as a plain HTML table (no script), under
+ * the internal API's access rule. `GET /status` itself is the full status page (../status/).
+ */
 @ApiExcludeController()
-@Controller('status')
+@Controller('status/destinations')
 export class StatusController {
   constructor(@Inject(DestinationsService) private readonly destinations: DestinationsService) {}
 

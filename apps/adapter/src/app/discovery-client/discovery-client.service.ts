@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { ReputationAnswer } from '@pager/internal-api';
 import { isValidServerId } from '@pager/protocol';
 import { JsonLogger, createHttpClient } from '@pager/server-kit';
 import type { AxiosInstance } from 'axios';
@@ -96,7 +97,7 @@ export class DiscoveryClientService {
         `${this.base}/api/v1/reputation/${encodeURIComponent(serverId)}`,
       );
       if (res.status === 200 && typeof res.data === 'object' && res.data !== null) {
-        blocked = (res.data as { blocked?: unknown }).blocked === true;
+        blocked = (res.data as Partial<ReputationAnswer>).blocked === true;
       } else if (res.status === 404) {
         blocked = false;
       } else {

@@ -1,4 +1,5 @@
 import { KeyObject } from 'node:crypto';
+import type { RouteAnswer } from '@pager/internal-api';
 import {
   fingerprint,
   isAcceptableServerKey,
@@ -23,7 +24,8 @@ export type RouteLookup =
 /** Reads the daemon's `POST /api/v1/route/{domain}` answer; null if it is not usable. */
 export function parseRouteBody(body: unknown, domain: string): Route | null {
   if (typeof body !== 'object' || body === null) return null;
-  const b = body as Record<string, unknown>;
+  // Every member is checked below: the daemon's answer is typed, but read as untrusted.
+  const b = body as { [K in keyof RouteAnswer]?: unknown };
   const endpoints = b.endpoints as Record<string, unknown> | undefined;
   const serverId = b.server_id;
   if (typeof serverId !== 'string' || !isValidServerId(serverId) || serverId !== domain)

@@ -1,11 +1,15 @@
+/// <reference path="../../types/swagger-ui-dist.d.ts" />
 import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ProtocolError } from '@pager/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
+import { join } from 'node:path';
 import secureJsonParse from 'secure-json-parse';
+import { getAbsoluteFSPath } from 'swagger-ui-dist';
 import type { DatabaseMonitor } from '../database/database-monitor';
 import type { JsonLogger } from '../logging/json-logger';
 import { ApiExceptionFilter } from './api-exception.filter';
@@ -188,12 +192,83 @@ export function createOpenApiDocument(app: INestApplication, title: string): Ope
   );
 }
 
+/** Swagger UI files served from the installed swagger-ui-dist (no CDN: works offline). */
+export const SWAGGER_UI_ASSETS: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'application/javascript; charset=utf-8',
+  'swagger-ui-standalone-preset.js': 'application/javascript; charset=utf-8',
+  'favicon-32x32.png': 'image/png',
+};
+
+/** The Swagger UI page: local assets only, its start script a file (no inline script). */
+export function swaggerUiHtml(title: string): string {
+  const t = title.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${t} · API</title>
+<link rel="stylesheet" href="/docs/swagger-ui.css"><link rel="icon" href="/docs/favicon-32x32.png"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script src="/docs/swagger-ui-standalone-preset.js"></script>
+<script src="/docs/swagger-initializer.js"></script>
+</body></html>
+`;
+}
+
+const SWAGGER_INITIALIZER = `window.addEventListener('load', function () {
+  window.ui = SwaggerUIBundle({
+    url: '/docs/json',
+    dom_id: '#swagger-ui',
+    presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+    layout: 'StandaloneLayout',
+    validatorUrl: null,
+  });
+});
+`;
+
+/**
+ * `GET /docs`: Swagger UI for a browser (Accept: text/html), the OpenAPI document for any
+ * other client (scripts that read `/docs` as JSON keep working); `GET /docs/json`: the
+ * document. The UI's assets come from swagger-ui-dist on disk, under a CSP of 'self' only.
+ */
 function mountOpenApi(app: INestApplication, title: string): void {
   let document: unknown;
   const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance();
-  fastify.get('/docs', async (_request, reply) => {
+  const documentOf = () =>
     // Built lazily: the routes are known only once the application is initialised.
-    document ??= createOpenApiDocument(app, title);
-    reply.header('content-type', 'application/json').send(document);
+    (document ??= createOpenApiDocument(app, title));
+  const csp =
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+  fastify.get('/docs', async (request, reply) => {
+    if (!String(request.headers.accept ?? '').includes('text/html')) {
+      reply.header('content-type', 'application/json').send(documentOf());
+      return;
+    }
+    reply
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('content-security-policy', csp)
+      .header('x-content-type-options', 'nosniff')
+      .send(swaggerUiHtml(title));
   });
+  fastify.get('/docs/json', async (_request, reply) => {
+    reply.header('content-type', 'application/json').send(documentOf());
+  });
+  fastify.get('/docs/swagger-initializer.js', async (_request, reply) => {
+    reply.header('content-type', 'application/javascript; charset=utf-8').send(SWAGGER_INITIALIZER);
+  });
+  const assets = getAbsoluteFSPath();
+  const cache = new Map<string, Buffer>();
+  for (const [file, type] of Object.entries(SWAGGER_UI_ASSETS)) {
+    fastify.get(`/docs/${file}`, async (_request, reply) => {
+      let body = cache.get(file);
+      if (body === undefined) {
+        body = await readFile(join(assets, file));
+        cache.set(file, body);
+      }
+      reply
+        .header('content-type', type)
+        .header('cache-control', 'public, max-age=3600')
+        .header('x-content-type-options', 'nosniff')
+        .send(body);
+    });
+  }
 }

@@ -36,6 +36,7 @@ describe(InternalApiGuard.name, () => {
     it('applies the same rule to the operator page /status', () => {
       expect(outcome(sut, contextFor('/status', '127.0.0.1'))).toBe('allowed');
       expect(outcome(sut, contextFor('/status?x=1', '10.0.0.7'))).toBe('401 unauthorized');
+      expect(outcome(sut, contextFor('/status/actions', '10.0.0.7'))).toBe('401 unauthorized');
       expect(outcome(sut, contextFor('/statusx', '10.0.0.7'))).toBe('allowed');
     });
 

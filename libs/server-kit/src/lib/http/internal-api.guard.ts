@@ -7,6 +7,8 @@ import type { FastifyRequest } from 'fastify';
 export const INTERNAL_API_PREFIX = '/api/v1';
 /** Operator pages served under the internal API's access rule (SERVICES.md: the adapter's `GET /status`). */
 export const INTERNAL_PAGES: readonly string[] = ['/status'];
+/** Paths under the internal API's access rule, each with everything below it (`/status/actions`). */
+export const INTERNAL_PATH_PREFIXES: readonly string[] = [INTERNAL_API_PREFIX, ...INTERNAL_PAGES];
 
 /**
  * The internal API (`/api/v1/...`) is for the local pager tool and the sibling service.
@@ -24,12 +26,7 @@ export class InternalApiGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const path = request.url.split('?')[0];
-    if (
-      path !== INTERNAL_API_PREFIX &&
-      !path.startsWith(INTERNAL_API_PREFIX + '/') &&
-      !INTERNAL_PAGES.includes(path)
-    )
-      return true;
+    if (!isInternalPath(path)) return true;
     if (this.tokenDigest !== undefined) {
       const header = request.headers.authorization ?? '';
       const match = /^Bearer (.+)$/.exec(header);
@@ -40,6 +37,11 @@ export class InternalApiGuard implements CanActivate {
     if (isLoopback(request.socket.remoteAddress ?? '')) return true;
     throw new ProtocolError('unauthorized', 'the internal API is served to loopback clients only');
   }
+}
+
+/** Whether `path` (no query) falls under the internal access rule. */
+export function isInternalPath(path: string): boolean {
+  return INTERNAL_PATH_PREFIXES.some((prefix) => path === prefix || path.startsWith(prefix + '/'));
 }
 
 function sha256(value: string): Buffer {
