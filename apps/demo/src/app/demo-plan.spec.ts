@@ -93,6 +93,18 @@ describe('summarize', () => {
     expect(report.pages.missing).toBe(1);
   });
 
+  it('leaves the outage pages, which waited on purpose, out of the latency', () => {
+    const [outagePage] = planOutagePages(servers, 1);
+    const report = summarize(
+      servers,
+      [outcome({ latencyMs: 200 }), outcome({ page: outagePage, latencyMs: 9000 })],
+      0,
+      1,
+    );
+    expect(report.latency_ms).toEqual({ p50: 200, p99: 200 });
+    expect(report.outage).toEqual({ server: 'server-b', pages: 1, delivered: 1 });
+  });
+
   it('counts failed and waiting pages apart', () => {
     const report = summarize(
       servers,

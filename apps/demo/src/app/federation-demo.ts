@@ -40,6 +40,10 @@ const DEMO_ENV: Record<string, string> = {
   ACK_TIMEOUT_MS: '3000',
   RETRY_DELAY_MS: '2000',
   DELIVERY_ATTEMPTS: '3',
+  // A stopped server becomes `unreachable` after two failed attempts; its pages then wait
+  // without spending attempts, and a probe each second finds it back (docs/operations.md).
+  DELIVERY_BREAKER_THRESHOLD: '2',
+  DELIVERY_PROBE_INTERVAL_MS: '1000',
   RATE_LIMIT_GOSSIP_PER_HOUR: '1000000',
   RATE_LIMIT_QUERIES_PER_HOUR: '1000000',
   RATE_LIMIT_MESSAGES_PER_HOUR: '1000000',
