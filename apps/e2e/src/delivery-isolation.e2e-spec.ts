@@ -201,6 +201,12 @@ describe('one silent destination among healthy ones', () => {
     expect(list.destinations.map((d: { server_id: string }) => d.server_id)).toEqual([
       'dlv-silent',
     ]);
+    // The gauges the alerts read (k8s/observability): one unreachable destination, and the
+    // waiting pages as old as the first of them.
+    const metrics = String((await call(adapter(), 'GET', '/metrics')).body);
+    expect(metrics).toMatch(/^adapter_destinations\{state="unreachable"\} 1$/m);
+    const age = Number(/^adapter_outbox_oldest_age_seconds (\S+)$/m.exec(metrics)?.[1]);
+    expect(age).toBeGreaterThan(1);
   });
 
   it('delivers every waiting page exactly once when the destination shows a sign of life', async () => {

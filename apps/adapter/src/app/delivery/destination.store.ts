@@ -146,6 +146,21 @@ export class DestinationStore {
     return rows.map((r) => r.server_id);
   }
 
+  /** How many destinations are in each state: the `adapter_destinations` gauge. */
+  async countByState(): Promise<Record<DestinationStateName, number>> {
+    const rows: { state: DestinationStateName; n: number }[] = await this.db.query(
+      'SELECT state, count(*)::integer AS n FROM destinations GROUP BY state',
+    );
+    const counts: Record<DestinationStateName, number> = {
+      healthy: 0,
+      backing_off: 0,
+      unreachable: 0,
+      stopped: 0,
+    };
+    for (const row of rows) counts[row.state] = row.n;
+    return counts;
+  }
+
   /** Every destination (or those in `state`), with the counts of pages waiting and in flight. */
   async list(
     counts: Map<string, { waiting: number; inFlight: number }>,

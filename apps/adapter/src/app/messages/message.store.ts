@@ -424,6 +424,19 @@ export class MessageStore {
     return new Map(rows.map((r) => [r.destination, { waiting: r.waiting, inFlight: r.in_flight }]));
   }
 
+  /**
+   * Age in seconds of the oldest federated page still `queued` or `sending` (0 when none):
+   * the `adapter_outbox_oldest_age_seconds` gauge, read at each scrape.
+   */
+  async oldestWaitingAgeSeconds(nowMs: number): Promise<number> {
+    const rows: { oldest: Date | null }[] = await this.db.query(
+      `SELECT min(created_at) AS oldest FROM messages
+       WHERE status IN ('queued', 'sending') AND destination IS NOT NULL`,
+    );
+    const oldest = rows[0]?.oldest;
+    return oldest ? Math.max(0, (nowMs - new Date(oldest).getTime()) / 1000) : 0;
+  }
+
   /** Adds one attempt to the page's history (after it ended; batched). */
   recordAttempt(record: AttemptRecord): Promise<void> {
     return this.recording.submit(record);
