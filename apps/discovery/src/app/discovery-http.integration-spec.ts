@@ -1,4 +1,5 @@
 import {
+  addRotationSignature,
   fingerprint,
   formatProtocolTimestamp,
   newGossipId,
@@ -14,7 +15,9 @@ import {
   startService,
 } from '@pager/server-kit';
 import { call as callUrl, dropTestSchema, naughtyStrings, vectorKey } from '@pager/testing';
-import { randomBytes } from 'node:crypto';
+import { KeyObject, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -559,4 +562,99 @@ describe('internal API', () => {
     }
     expect([...statuses].filter((status) => status >= 500)).toEqual([]);
   }, 120_000);
+});
+
+describe('POST /api/v1/route/{domain}/refresh (a rotation that has not reached us yet)', () => {
+  /** A server of its own with two fresh keys, announced by gossip, then serving `served`. */
+  async function rotatingServer(serverId: string) {
+    const oldPair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const newPair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = (k: KeyObject) => k.export({ type: 'spki', format: 'pem' }).toString();
+    let served: Record<string, unknown> | undefined;
+    let fetches = 0;
+    const peer = createServer((req, res) => {
+      fetches++;
+      res.writeHead(served ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(served ?? { error: 'not_found', message: 'none' }));
+    });
+    await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
+    const port = (peer.address() as AddressInfo).port;
+    const announcement = (publicKey: string) => ({
+      version: '1.0',
+      server_id: serverId,
+      public_key: publicKey,
+      capabilities: { paging: true, ai_messaging: false, supported_versions: ['1.0'] },
+      endpoints: {
+        federation: `http://127.0.0.1:${port}/federation`,
+        discovery: `http://127.0.0.1:${port}/discovery`,
+      },
+      timestamp: now(),
+    });
+    const first = signObject(announcement(pem(oldPair.publicKey)), oldPair.privateKey);
+    const gossiped = await call(
+      'POST',
+      '/discovery/gossip',
+      gossip({ from: serverId, announcements: [first] }, oldPair.privateKey),
+    );
+    expect(gossiped.status).toBe(200);
+    return {
+      oldFingerprint: fingerprint(pem(oldPair.publicKey)),
+      newFingerprint: fingerprint(pem(newPair.publicKey)),
+      /** The announcement of the new key, with or without the old key's rotation signature. */
+      rotate(withRotationSignature: boolean) {
+        const signed = signObject(announcement(pem(newPair.publicKey)), newPair.privateKey);
+        served = withRotationSignature ? addRotationSignature(signed, oldPair.privateKey) : signed;
+      },
+      fetches: () => fetches,
+      close: () => new Promise<void>((resolve) => peer.close(() => resolve())),
+    };
+  }
+
+  it('moves the pin when the fetched announcement carries a valid rotation_signature', async () => {
+    const sut = await rotatingServer('rotating.example');
+    try {
+      const before = await call('POST', '/api/v1/route/rotating.example');
+      expect(before.body.fingerprint).toBe(sut.oldFingerprint);
+      sut.rotate(true);
+      const after = await call('POST', '/api/v1/route/rotating.example/refresh');
+      expect(after.status).toBe(200);
+      expect(after.body.fingerprint).toBe(sut.newFingerprint);
+      expect(sut.fetches()).toBe(1);
+    } finally {
+      await sut.close();
+    }
+  });
+
+  it('keeps the pin when the new key comes without a rotation_signature', async () => {
+    const sut = await rotatingServer('conflicting.example');
+    try {
+      sut.rotate(false);
+      const after = await call('POST', '/api/v1/route/conflicting.example/refresh');
+      expect(after.status).toBe(200);
+      expect(after.body.fingerprint).toBe(sut.oldFingerprint);
+      const reputation = await call('GET', '/api/v1/reputation/conflicting.example');
+      expect(reputation.body.key_conflicts).toBeGreaterThanOrEqual(1);
+    } finally {
+      await sut.close();
+    }
+  });
+
+  it('fetches a sender at most once a minute', async () => {
+    const sut = await rotatingServer('hurried.example');
+    try {
+      await call('POST', '/api/v1/route/hurried.example/refresh');
+      await call('POST', '/api/v1/route/hurried.example/refresh');
+      await call('POST', '/api/v1/route/hurried.example/refresh');
+      expect(sut.fetches()).toBe(1);
+    } finally {
+      await sut.close();
+    }
+  });
+
+  it('answers domain_not_found for a server it knows nothing of, and 400 for a malformed one', async () => {
+    expect((await call('POST', '/api/v1/route/never-seen.example/refresh')).body.error).toBe(
+      'domain_not_found',
+    );
+    expect((await call('POST', '/api/v1/route/Bad%20Name!/refresh')).status).toBe(400);
+  });
 });

@@ -5,7 +5,7 @@ import { JsonLogger, createHttpClient } from '@pager/server-kit';
 import type { AxiosInstance } from 'axios';
 import type { AdapterConfig } from '../config/adapter-config';
 import { ADAPTER_CONFIG } from '../config/adapter-config.module';
-import { RouteLookup, parseRouteBody } from './route';
+import { Route, RouteLookup, parseRouteBody } from './route';
 
 /** A route look-up for an inbound sender: `busy` when the daemon's flood budget is spent. */
 export type SenderLookup = RouteLookup | { kind: 'busy'; retryAfterSeconds: number };
@@ -52,6 +52,32 @@ export class DiscoveryClientService {
    */
   resolveSender(domain: string, clientAddress: string | undefined): Promise<SenderLookup> {
     return this.lookUp(domain, clientAddress ? { client_address: clientAddress } : {});
+  }
+
+  /**
+   * Before answering `key_mismatch`: asks the daemon to fetch the sender's current
+   * announcement (docs/protocol.md §2, a rotation that has not reached us yet; the daemon
+   * fetches each sender at most once a minute). Returns the route as it then stands, or null
+   * when the daemon cannot say; a route that changed replaces the cached one.
+   */
+  async refreshSender(domain: string): Promise<Route | null> {
+    if (!isValidServerId(domain)) return null;
+    try {
+      const res = await this.http.post(
+        `${this.base}/api/v1/route/${encodeURIComponent(domain)}/refresh`,
+        {},
+      );
+      const route = res.status === 200 ? parseRouteBody(res.data, domain) : null;
+      if (route) this.routes.set(domain, { kind: 'found', route });
+      return route;
+    } catch (err) {
+      this.logger.event(
+        'federation.key_refresh_failed',
+        { server_id: domain, error: (err as Error).message },
+        'warn',
+      );
+      return null;
+    }
   }
 
   private async lookUp(domain: string, body: Record<string, string>): Promise<SenderLookup> {

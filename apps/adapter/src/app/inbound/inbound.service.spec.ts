@@ -31,6 +31,7 @@ describe(InboundService.name, () => {
   let discovery: {
     isBlocked: jest.Mock;
     resolveSender: jest.Mock;
+    refreshSender: jest.Mock;
     reportRateLimitViolation: jest.Mock;
   };
   let rateLimits: { consume: jest.Mock };
@@ -49,6 +50,7 @@ describe(InboundService.name, () => {
           fingerprint: mirah.fingerprint,
         },
       }),
+      refreshSender: jest.fn().mockResolvedValue(null),
       reportRateLimitViolation: jest.fn(),
     };
     rateLimits = {
@@ -143,6 +145,49 @@ describe(InboundService.name, () => {
     });
     expect((await refusal(message())).code).toBe('rate_limited');
     expect(discovery.reportRateLimitViolation).not.toHaveBeenCalled();
+  });
+
+  describe('a sender whose key rotated before its new announcement reached us', () => {
+    const rotated = v.keys['mirah.example.com (rotated)'];
+    const rotatedPrivate = parsePrivateKey(rotated.private_key_pkcs8);
+    const rotatedMessage = () =>
+      signObject(
+        { ...message(), sender_fingerprint: rotated.fingerprint, signature: undefined },
+        rotatedPrivate,
+      );
+    const rotatedRoute = {
+      serverId: 'mirah.example.com',
+      federationUrl: 'https://x/federation',
+      publicKey: parsePublicKey(rotated.public_key),
+      fingerprint: rotated.fingerprint,
+    };
+
+    it('asks the daemon to refresh the key, and takes the message once the pin moved', async () => {
+      discovery.refreshSender.mockResolvedValue(rotatedRoute);
+      const ack = await sut.receive(rotatedMessage());
+      expect(ack.status).toBe('delivered');
+      expect(discovery.refreshSender).toHaveBeenCalledWith('mirah.example.com');
+    });
+
+    it('answers key_mismatch when the refreshed pin is still the old key', async () => {
+      discovery.refreshSender.mockResolvedValue({
+        ...rotatedRoute,
+        publicKey: parsePublicKey(mirah.public_key),
+        fingerprint: mirah.fingerprint,
+      });
+      expect((await refusal(rotatedMessage())).code).toBe('key_mismatch');
+      expect(receipts.recordOnce).not.toHaveBeenCalled();
+    });
+
+    it('answers key_mismatch when the daemon cannot refresh', async () => {
+      expect((await refusal(rotatedMessage())).code).toBe('key_mismatch');
+      expect(rateLimits.consume).not.toHaveBeenCalled();
+    });
+
+    it('does not refresh a sender whose fingerprint matches the pin', async () => {
+      await sut.receive(message());
+      expect(discovery.refreshSender).not.toHaveBeenCalled();
+    });
   });
 
   it('spends no quota on a message whose signature does not verify', async () => {

@@ -110,14 +110,22 @@ export class InboundService {
       throw new ProtocolError('blocked', 'the sending server is blocked');
     if (lookup.kind === 'not_found')
       throw new ProtocolError('unknown_server', `no key known for ${sender}`);
-    if (message.sender_fingerprint !== lookup.route.fingerprint) {
-      throw new ProtocolError(
-        'key_mismatch',
-        `sender_fingerprint is not the key pinned for ${sender}`,
-      );
+    let route = lookup.route;
+    if (message.sender_fingerprint !== route.fingerprint) {
+      // The sender may have rotated its key before its new announcement reached us: the
+      // daemon fetches it (once a minute at most) and moves the pin if a valid
+      // rotation_signature by the pinned key says so (docs/protocol.md §2).
+      const refreshed = await this.discovery.refreshSender(sender);
+      if (refreshed === null || message.sender_fingerprint !== refreshed.fingerprint) {
+        throw new ProtocolError(
+          'key_mismatch',
+          `sender_fingerprint is not the key pinned for ${sender}`,
+        );
+      }
+      route = refreshed;
     }
     // Over the parsed body as received: members unknown to MessageDto count too.
-    if (!verifyObjectSignature(body as object, lookup.route.publicKey)) {
+    if (!verifyObjectSignature(body as object, route.publicKey)) {
       throw new ProtocolError('signature_invalid', 'signature does not verify with the pinned key');
     }
     const limit = await this.rateLimits.consume(

@@ -4,11 +4,15 @@ import { ApiTags } from '@nestjs/swagger';
 import { ProtocolError } from '@pager/protocol';
 import { isIP } from 'node:net';
 import { Route, RoutingService } from './routing.service';
+import { SenderKeyRefresh } from './sender-key-refresh.service';
 
 @ApiTags('internal')
 @Controller('api/v1/route')
 export class RouteController {
-  constructor(@Inject(RoutingService) private readonly routing: RoutingService) {}
+  constructor(
+    @Inject(RoutingService) private readonly routing: RoutingService,
+    @Inject(SenderKeyRefresh) private readonly keyRefresh: SenderKeyRefresh,
+  ) {}
 
   /**
    * Optional body `{ "client_address": "<IP>" }`: the look-up is for the sender of an inbound
@@ -27,6 +31,21 @@ export class RouteController {
   @HttpCode(200)
   route(@Param('domain') domain: string, @Body() body: unknown): Promise<Route> {
     return this.routing.route(domain, clientAddressOf(body));
+  }
+
+  @ApiRoute({
+    summary:
+      "Refreshes a known server's key before the adapter answers key_mismatch: fetches its current announcement (at most once per server per minute), where a valid rotation_signature by the pinned key moves the pin; answers the route as it then stands.",
+    access: 'internal',
+    responses: {
+      200: '`{ "domain", "server_id", "endpoints", "public_key", "fingerprint", "source": "cache" }`',
+    },
+    errors: ['validation_failed', 'blocked', 'domain_not_found'],
+  })
+  @Post(':domain/refresh')
+  @HttpCode(200)
+  refresh(@Param('domain') domain: string): Promise<Route> {
+    return this.keyRefresh.refresh(domain);
   }
 }
 

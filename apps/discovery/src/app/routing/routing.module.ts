@@ -5,6 +5,7 @@ import { PeersModule } from '../peers/peers.module';
 import { QueryCacheStore } from './query-cache.store';
 import { QueryController } from './query.controller';
 import { QueryService } from './query.service';
+import { SenderKeyRefresh } from './sender-key-refresh.service';
 import { RouteController } from './route.controller';
 import { RoutingService } from './routing.service';
 import { SenderLookupBudget } from './sender-lookup-budget.service';
@@ -12,6 +13,6 @@ import { SenderLookupBudget } from './sender-lookup-budget.service';
 @Module({
   imports: [AnnouncementsModule, PeersModule, BlocklistModule],
   controllers: [QueryController, RouteController],
-  providers: [QueryCacheStore, QueryService, RoutingService, SenderLookupBudget],
+  providers: [QueryCacheStore, QueryService, RoutingService, SenderLookupBudget, SenderKeyRefresh],
 })
 export class RoutingModule {}

@@ -71,7 +71,7 @@ export class RoutingService {
   }
 }
 
-function toRoute(
+export function toRoute(
   domain: string,
   announcement: Record<string, unknown>,
   source: Route['source'],
@@ -87,6 +87,6 @@ function toRoute(
   };
 }
 
-function asciiLower(s: string): string {
+export function asciiLower(s: string): string {
   return typeof s === 'string' ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
 }
