@@ -15,6 +15,9 @@ const timers = {
   ACK_TIMEOUT_MS: '3000',
   RETRY_DELAY_MS: '1000',
   DELIVERY_ATTEMPTS: '30',
+  // The receiver's 503s open the sender's circuit breaker (docs/operations.md, destination
+  // states); its probe then finds the receiver back within a second, not the default minute.
+  DELIVERY_PROBE_INTERVAL_MS: '1000',
   RATE_LIMIT_MESSAGES_PER_HOUR: '100000',
   LOG_LEVEL: 'info',
 };
