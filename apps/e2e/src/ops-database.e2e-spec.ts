@@ -182,7 +182,7 @@ describe('a PostgreSQL with a low max_connections', () => {
     );
     expect(load.unexpected).toEqual([]);
     expect(load.accepted).toHaveLength(300);
-    await allDelivered(a.adapter!.baseUrl, load.accepted, 180_000);
+    await allDelivered(a.adapter!.baseUrl, load.accepted, 240_000);
     const inbox = await inboxCounts(b.adapter!.baseUrl);
     expect(load.accepted.filter((id) => inbox.get(id) !== 1)).toEqual([]);
     expect(internalErrors(servers)).toBe(0);
