@@ -27,7 +27,7 @@ function trackedFiles(): string[] {
 
 const TEXT = /\.(ts|js|mjs|cjs|json|md|ya?ml|sh|txt)$|(^|\/)(run|Dockerfile[^/]*|\.env\.example)$/;
 
-/** `../` chains with what follows them, e.g. `../../shared/spec`. */
+/** `../` chains with what follows them, e.g. `../../outside/spec`. */
 const RELATIVE = /(?:^|[^\w.])((?:\.\.\/)+[\w.@/*-]*)/g;
 
 /** Every relative path of `text` that leaves the repository when resolved from `file`. */
@@ -51,18 +51,18 @@ export function escapingPaths(file: string, text: string): string[] {
 
 describe('the repository stands on its own', () => {
   it('finds an escaping path in a sample (the check can fail)', () => {
-    expect(escapingPaths('docs/operations.md', 'see [x](../../shared/spec/X.md)')).toEqual([
-      '../../shared/spec/X.md',
+    expect(escapingPaths('docs/operations.md', 'see [x](../../outside/spec/X.md)')).toEqual([
+      '../../outside/spec/X.md',
     ]);
-    expect(escapingPaths('apps/x/project.json', '"{workspaceRoot}/../shared/spec/**/*"')).toEqual([
-      '../shared/spec/**/*',
+    expect(escapingPaths('apps/x/project.json', '"{workspaceRoot}/../outside/spec/**/*"')).toEqual([
+      '../outside/spec/**/*',
     ]);
     expect(
       escapingPaths('libs/testing/src/lib/a.ts', "path.resolve(__dirname, '../../../..')"),
     ).toEqual([]);
     expect(
-      escapingPaths('apps/e2e/src/a.ts', "path.resolve(__dirname, '../../../../shared')"),
-    ).toEqual(['../../../../shared']);
+      escapingPaths('apps/e2e/src/a.ts', "path.resolve(__dirname, '../../../../outside')"),
+    ).toEqual(['../../../../outside']);
   });
 
   it('no tracked file names a path outside the repository', () => {

@@ -14,8 +14,8 @@ import { PinsModule } from './pins/pins.module';
 import { ReputationModule } from './reputation/reputation.module';
 import { QueryController } from './routing/query.controller';
 import { RoutingModule } from './routing/routing.module';
-import type { HostResolver } from './shared/host-resolver';
-import { mountPublicControllers } from './shared/public-path';
+import type { HostResolver } from './common/host-resolver';
+import { mountPublicControllers } from './common/public-path';
 
 export { DISCOVERY_CONFIG } from './config/discovery-config';
 

@@ -4,10 +4,10 @@ import { MAX_GOSSIP_BODY_BYTES, isPermittedAddress } from '@pager/protocol';
 import { DataSource } from 'typeorm';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from './config/discovery-config';
 import { DiscoveryMetrics } from './metrics/discovery-metrics';
-import { EndpointChecker } from './shared/endpoint-checker';
-import { HOST_RESOLVER, HostResolver, systemHostResolver } from './shared/host-resolver';
-import { PEER_HTTP } from './shared/peer-http';
-import { connectThroughResolver } from './shared/resolver-lookup';
+import { EndpointChecker } from './common/endpoint-checker';
+import { HOST_RESOLVER, HostResolver, systemHostResolver } from './common/host-resolver';
+import { PEER_HTTP } from './common/peer-http';
+import { connectThroughResolver } from './common/resolver-lookup';
 
 export interface DiscoveryCoreOptions {
   config: DiscoveryConfig;

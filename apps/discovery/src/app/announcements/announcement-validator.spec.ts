@@ -1,7 +1,7 @@
 import { fingerprint, parseProtocolTimestamp } from '@pager/protocol';
 import { testVectors } from '@pager/testing';
-import { EndpointChecker } from '../shared/endpoint-checker';
-import { HostResolver } from '../shared/host-resolver';
+import { EndpointChecker } from '../common/endpoint-checker';
+import { HostResolver } from '../common/host-resolver';
 import { AnnouncementValidator } from './announcement-validator';
 import type { Pin } from '../pins/pin-store.service';
 

@@ -20,7 +20,7 @@ import { BlocklistService } from '../blocklist/blocklist.service';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
 import { PeerEntry, peerEntryFromAnnouncement } from '@pager/gossip-core';
 import { PinStore } from '../pins/pin-store.service';
-import { EndpointChecker } from '../shared/endpoint-checker';
+import { EndpointChecker } from '../common/endpoint-checker';
 import { OwnAnnouncementHolder } from './own-announcement.holder';
 
 export type RejectReason =

@@ -16,7 +16,7 @@ import { BlocklistService } from '../blocklist/blocklist.service';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
 import { PeerStore } from '../peers/peer-store.service';
 import { PinStore } from '../pins/pin-store.service';
-import { Traffic, rateLimitKey } from '../shared/rate-limit-keys';
+import { Traffic, rateLimitKey } from '../common/rate-limit-keys';
 
 export interface SignedEnvelope {
   /** The envelope as received (parsed JSON): the signature covers every member. */

@@ -2,7 +2,7 @@ import { ApiRoute } from '@pager/server-kit';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Put } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { validateWire } from '@pager/protocol';
-import { requireServerId, requireValid } from '../shared/server-id-param';
+import { requireServerId, requireValid } from '../common/server-id-param';
 import { BlockRequestDto } from './blocklist.dto';
 import { BlockEntry, BlocklistService } from './blocklist.service';
 

@@ -6,8 +6,8 @@ import { AnnouncementIntake } from '../announcements/announcement-intake.service
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
 import { GossipService } from '../gossip/gossip.service';
 import { CandidateStore } from '../peers/candidate-store.service';
-import { EndpointChecker } from '../shared/endpoint-checker';
-import { PEER_HTTP, PeerHttp, describeFailure, joinUrl } from '../shared/peer-http';
+import { EndpointChecker } from '../common/endpoint-checker';
+import { PEER_HTTP, PeerHttp, describeFailure, joinUrl } from '../common/peer-http';
 
 const ANNOUNCEMENT_TIMEOUT_MS = 5_000;
 

@@ -34,8 +34,8 @@ import { NeighbourSet } from '../peers/neighbour-set';
 import { NeighbourService } from '../peers/neighbour.service';
 import { PeerStore } from '../peers/peer-store.service';
 import { PeerTableCache } from '../peers/peer-table.cache';
-import { PEER_HTTP, PeerHttp, describeFailure, joinUrl } from '../shared/peer-http';
-import { requireValid } from '../shared/server-id-param';
+import { PEER_HTTP, PeerHttp, describeFailure, joinUrl } from '../common/peer-http';
+import { requireValid } from '../common/server-id-param';
 import { GossipExchangeStore } from './gossip-exchange.store';
 
 /** Where to gossip: a known server, or a bootstrap URL whose server we just learnt. */

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { bigintAsNumber } from '../shared/column-transformers';
+import { bigintAsNumber } from '../common/column-transformers';
 
 /** A verified announcement, stored exactly as received (the own one included). */
 @Entity('peers')

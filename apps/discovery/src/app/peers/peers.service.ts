@@ -14,7 +14,7 @@ import {
 import { BlocklistService } from '../blocklist/blocklist.service';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
 import { ReputationService } from '../reputation/reputation.service';
-import { EndpointChecker } from '../shared/endpoint-checker';
+import { EndpointChecker } from '../common/endpoint-checker';
 import { CandidateStore } from './candidate-store.service';
 import { NeighbourSet } from './neighbour-set';
 import { PeerStore } from './peer-store.service';

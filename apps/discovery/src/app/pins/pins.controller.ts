@@ -1,7 +1,7 @@
 import { ApiRoute } from '@pager/server-kit';
 import { Controller, Delete, HttpCode, Inject, Param } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { requireServerId } from '../shared/server-id-param';
+import { requireServerId } from '../common/server-id-param';
 import { PinStore } from './pin-store.service';
 
 @ApiTags('internal')

@@ -1,7 +1,7 @@
 import { ApiRoute } from '@pager/server-kit';
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { requireServerId } from '../shared/server-id-param';
+import { requireServerId } from '../common/server-id-param';
 import { ReputationService, ReputationView } from './reputation.service';
 
 @ApiTags('internal')

@@ -3,8 +3,8 @@ import { ProtocolError, validateWire } from '@pager/protocol';
 import { RateLimitStore } from '@pager/server-kit';
 import { DataSource } from 'typeorm';
 import { computeScore } from '../core';
-import { rateLimitPrefix } from '../shared/rate-limit-keys';
-import { requireServerId, requireValid } from '../shared/server-id-param';
+import { rateLimitPrefix } from '../common/rate-limit-keys';
+import { requireServerId, requireValid } from '../common/server-id-param';
 import { ReputationReportDto } from './reputation.dto';
 import { ReputationRecord } from './reputation.entity';
 

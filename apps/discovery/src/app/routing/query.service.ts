@@ -24,8 +24,8 @@ import { decideQuery, forwardTargets, forwardedMaxHops } from '../core';
 import { DiscoveryMetrics } from '../metrics/discovery-metrics';
 import { NeighbourService } from '../peers/neighbour.service';
 import { PeerStore } from '../peers/peer-store.service';
-import { PEER_HTTP, PeerHttp, joinUrl } from '../shared/peer-http';
-import { requireValid } from '../shared/server-id-param';
+import { PEER_HTTP, PeerHttp, joinUrl } from '../common/peer-http';
+import { requireValid } from '../common/server-id-param';
 import { QueryCacheStore } from './query-cache.store';
 
 /** Time a relay gives each hop still to come; the requester waits at most REQUESTER_TIMEOUT_MS. */

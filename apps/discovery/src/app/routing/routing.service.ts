@@ -4,7 +4,7 @@ import { OwnAnnouncementService } from '../announcements/own-announcement.servic
 import { BlocklistService } from '../blocklist/blocklist.service';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
 import { PeerStore } from '../peers/peer-store.service';
-import { requireServerId } from '../shared/server-id-param';
+import { requireServerId } from '../common/server-id-param';
 import { QueryCacheStore } from './query-cache.store';
 import { QueryService } from './query.service';
 import { SenderLookupBudget } from './sender-lookup-budget.service';

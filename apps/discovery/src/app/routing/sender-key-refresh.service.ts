@@ -5,8 +5,8 @@ import { AnnouncementIntake } from '../announcements/announcement-intake.service
 import { BlocklistService } from '../blocklist/blocklist.service';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
 import { PeerStore } from '../peers/peer-store.service';
-import { PEER_HTTP, PeerHttp, describeFailure, joinUrl } from '../shared/peer-http';
-import { requireServerId } from '../shared/server-id-param';
+import { PEER_HTTP, PeerHttp, describeFailure, joinUrl } from '../common/peer-http';
+import { requireServerId } from '../common/server-id-param';
 import { Route, asciiLower, toRoute } from './routing.service';
 
 /** docs/protocol.md §2 (a rotation that has not reached us yet): one fetch per sender a minute. */
