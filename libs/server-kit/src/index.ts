@@ -14,6 +14,7 @@ export * from './lib/http/create-http-app';
 export * from './lib/http/internal-api.guard';
 export * from './lib/http/http-client';
 export * from './lib/keys/server-key';
+export * from './lib/keys/keys.controller';
 export * from './lib/metrics/metrics-registry';
 export * from './lib/metrics/metrics.controller';
 export * from './lib/health/health.controller';

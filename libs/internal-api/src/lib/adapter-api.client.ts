@@ -8,6 +8,8 @@ import type {
   DestinationState,
   DestinationsAnswer,
   MessageStateAnswer,
+  KeyReloadAnswer,
+  KeysAnswer,
   ReadinessAnswer,
   SendMessageAnswer,
   SendMessageRequest,
@@ -89,6 +91,16 @@ export class AdapterApiClient {
 
   ready(): Promise<ReadinessAnswer> {
     return this.http.request('GET', '/health/ready');
+  }
+
+  /** `GET /api/v1/keys`: the key in use and the key being rotated away from. */
+  keys(): Promise<KeysAnswer> {
+    return this.http.request('GET', '/api/v1/keys');
+  }
+
+  /** `POST /api/v1/keys/reload`: re-read PRIVATE_KEY_PATH and PREVIOUS_KEY_PATH now. */
+  reloadKeys(): Promise<KeyReloadAnswer> {
+    return this.http.request('POST', '/api/v1/keys/reload');
   }
 
   metrics(): Promise<string> {

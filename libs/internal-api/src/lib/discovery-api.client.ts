@@ -8,6 +8,8 @@ import type {
   PeerImportAnswer,
   PeersAnswer,
   PeersQuery,
+  KeyReloadAnswer,
+  KeysAnswer,
   ReadinessAnswer,
   ReputationAnswer,
   ReputationReportRequest,
@@ -101,6 +103,16 @@ export class DiscoveryApiClient {
   /** `GET /health/ready`; a `503` throws InternalApiError with the checks in `message`. */
   ready(): Promise<ReadinessAnswer> {
     return this.http.request('GET', '/health/ready');
+  }
+
+  /** `GET /api/v1/keys`: the key in use and the key being rotated away from. */
+  keys(): Promise<KeysAnswer> {
+    return this.http.request('GET', '/api/v1/keys');
+  }
+
+  /** `POST /api/v1/keys/reload`: re-read PRIVATE_KEY_PATH and PREVIOUS_KEY_PATH now. */
+  reloadKeys(): Promise<KeyReloadAnswer> {
+    return this.http.request('POST', '/api/v1/keys/reload');
   }
 
   /** `GET /metrics` (Prometheus text). */

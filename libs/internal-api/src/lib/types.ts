@@ -61,6 +61,24 @@ export interface RouteAnswer {
   public_key: string;
   fingerprint: string;
   source: 'self' | 'cache' | 'query';
+  /**
+   * The key the pin last moved away from and when (ISO-8601), once a rotation moved it
+   * (docs/protocol.md §14): the adapter accepts messages and acks still signed with it for
+   * KEY_ROTATION_GRACE_MS after `rotated_at`.
+   */
+  previous_key?: { public_key: string; fingerprint: string; rotated_at: string };
+}
+
+/** `GET /api/v1/keys` of either service. */
+export interface KeysAnswer {
+  fingerprint: string;
+  /** The key being rotated away from (PREVIOUS_KEY_PATH), null when none. */
+  previous_fingerprint: string | null;
+}
+
+/** `POST /api/v1/keys/reload` of either service. */
+export interface KeyReloadAnswer extends KeysAnswer {
+  changed: boolean;
 }
 
 /** `POST /api/v1/reputation/report` body. */

@@ -6,11 +6,13 @@ import type { CommonConfig } from './config/common-config';
 import { DatabaseMonitor } from './database/database-monitor';
 import { HealthController } from './health/health.controller';
 import { InternalApiGuard } from './http/internal-api.guard';
+import { KeysController } from './keys/keys.controller';
 import { ServerKey } from './keys/server-key';
+import { COMMON_CONFIG } from './platform.tokens';
 import { JsonLogger } from './logging/json-logger';
 import { MetricsController } from './metrics/metrics.controller';
 
-export const COMMON_CONFIG = Symbol('COMMON_CONFIG');
+export { COMMON_CONFIG } from './platform.tokens';
 
 export interface PlatformDependencies {
   config: CommonConfig;
@@ -26,8 +28,8 @@ export interface PlatformDependencies {
 }
 
 /**
- * What every service has: config, logger, metrics, the server key, the database, health
- * and metrics routes, and the internal-API guard. Built from objects made in main.ts,
+ * What every service has: config, logger, metrics, the server key, the database, health,
+ * metrics and key (`/api/v1/keys`) routes, and the internal-API guard. Built from objects made in main.ts,
  * so that start-up order (key, database, then HTTP) stays explicit.
  */
 @Global()
@@ -44,7 +46,7 @@ export class PlatformModule {
     ];
     return {
       module: PlatformModule,
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, KeysController],
       providers: [
         ...providers,
         { provide: APP_GUARD, useValue: new InternalApiGuard(deps.config.internalApiToken) },

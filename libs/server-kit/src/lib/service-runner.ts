@@ -9,7 +9,7 @@ import { ConfigError, Env } from './config/env-reader';
 import { DatabaseMonitor } from './database/database-monitor';
 import { OpenDatabaseOptions, databaseOptionsFrom, openDatabase } from './database/open-database';
 import { BodyLimits, createHttpApp, createOpenApiDocument } from './http/create-http-app';
-import { ServerKey, loadOrCreateServerKey } from './keys/server-key';
+import { ServerKey, loadServerKeys } from './keys/server-key';
 import { JsonLogger } from './logging/json-logger';
 import { createMetricsRegistry } from './metrics/metrics-registry';
 import { PlatformDependencies } from './platform.module';
@@ -45,7 +45,7 @@ export async function startService<C extends CommonConfig>(
 ): Promise<RunningService<C>> {
   const config = definition.loadConfig(env);
   const logger = new JsonLogger(definition.name, config.logLevel, options.writeLog);
-  const serverKey = loadOrCreateServerKey(config.privateKeyPath);
+  const serverKey = loadServerKeys(config);
   const database = await openDatabase(databaseOptionsFrom(config, definition.database));
   let databaseMonitor: DatabaseMonitor | undefined;
   try {
@@ -74,6 +74,7 @@ export async function startService<C extends CommonConfig>(
       server_id: config.serverId,
       address: `${config.bindAddress}:${definition.port(config)}`,
       fingerprint: serverKey.fingerprint,
+      previous_fingerprint: serverKey.previous?.fingerprint,
       database: database.embedded ? 'embedded' : 'external',
     });
     let closing: Promise<void> | undefined;

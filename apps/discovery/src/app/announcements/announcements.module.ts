@@ -1,3 +1,4 @@
+import { KeyRotationStore } from './key-rotation.store';
 import { Module } from '@nestjs/common';
 import { BlocklistModule } from '../blocklist/blocklist.module';
 import { PeersModule } from '../peers/peers.module';
@@ -17,6 +18,7 @@ import { TableBound } from './table-bound.service';
   controllers: [AnnouncementController],
   providers: [
     OwnAnnouncementHolder,
+    KeyRotationStore,
     OwnAnnouncementService,
     OwnAnnouncementScheduler,
     AnnouncementValidator,

@@ -4,3 +4,4 @@
 export * from './query-flooding';
 export * from './endpoint-policy';
 export * from './reputation';
+export * from './key-rotation';

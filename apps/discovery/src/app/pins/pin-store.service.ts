@@ -7,6 +7,8 @@ export interface Pin {
   serverId: string;
   fingerprint: string;
   publicKey: string;
+  /** The key the last rotation moved the pin away from, and when (null before any rotation). */
+  previous?: { fingerprint: string; publicKey: string; rotatedAtMs: number } | null;
 }
 
 /**
@@ -22,7 +24,21 @@ export class PinStore {
     const row = await this.dataSource.getRepository(PinRecord).findOneBy({ serverId });
     return row === null
       ? null
-      : { serverId: row.serverId, fingerprint: row.fingerprint, publicKey: row.publicKey };
+      : {
+          serverId: row.serverId,
+          fingerprint: row.fingerprint,
+          publicKey: row.publicKey,
+          previous:
+            row.previousFingerprint !== null &&
+            row.previousPublicKey !== null &&
+            row.rotatedAt !== null
+              ? {
+                  fingerprint: row.previousFingerprint,
+                  publicKey: row.previousPublicKey,
+                  rotatedAtMs: row.rotatedAt.getTime(),
+                }
+              : null,
+        };
   }
 
   /** Pins `fingerprint` unless a pin exists; true when the pin now holds this fingerprint. */
@@ -35,7 +51,10 @@ export class PinStore {
     return (await this.get(serverId))?.fingerprint === fingerprint;
   }
 
-  /** Moves the pin from `fromFingerprint` to the new key; false if the pin moved meanwhile. */
+  /**
+   * Moves the pin from `fromFingerprint` to the new key, keeping the key it moves away from
+   * (and when) for the rotation grace; false if the pin moved meanwhile.
+   */
   async rotate(
     serverId: string,
     fromFingerprint: string,
@@ -43,7 +62,8 @@ export class PinStore {
     publicKey: string,
   ): Promise<boolean> {
     const result: [unknown[], number] = await this.dataSource.query(
-      `UPDATE pins SET fingerprint = $3, public_key = $4, updated_at = now()
+      `UPDATE pins SET fingerprint = $3, public_key = $4, updated_at = now(),
+         previous_fingerprint = fingerprint, previous_public_key = public_key, rotated_at = now()
        WHERE server_id = $1 AND fingerprint = $2`,
       [serverId, fromFingerprint, toFingerprint, publicKey],
     );

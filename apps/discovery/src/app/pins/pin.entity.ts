@@ -12,6 +12,16 @@ export class PinRecord {
   @Column({ name: 'public_key', type: 'text' })
   publicKey: string;
 
+  /** The key the last rotation moved away from (null before any rotation). */
+  @Column({ name: 'previous_fingerprint', type: 'text', nullable: true })
+  previousFingerprint: string | null;
+
+  @Column({ name: 'previous_public_key', type: 'text', nullable: true })
+  previousPublicKey: string | null;
+
+  @Column({ name: 'rotated_at', type: 'timestamptz', nullable: true })
+  rotatedAt: Date | null;
+
   @Column({ name: 'pinned_at', type: 'timestamptz' })
   pinnedAt: Date;
 

@@ -23,7 +23,7 @@ export class RouteController {
       'Resolves a domain: itself, the cache, then query flooding. Optional body `{ "client_address" }`: a look-up for the sender of an inbound message from that address spends the sender-lookup budget (429 rate_limited when spent).',
     access: 'internal',
     responses: {
-      200: '`{ "domain", "server_id", "endpoints", "public_key", "fingerprint", "source": "self" | "cache" | "query" }`',
+      200: '`{ "domain", "server_id", "endpoints", "public_key", "fingerprint", "source": "self" | "cache" | "query", "previous_key"? }`; `previous_key` `{ "public_key", "fingerprint", "rotated_at" }`: the key the pin last moved away from, once a rotation moved it',
     },
     errors: ['validation_failed', 'blocked', 'domain_not_found', 'rate_limited'],
   })
@@ -38,7 +38,7 @@ export class RouteController {
       "Refreshes a known server's key before the adapter answers key_mismatch: fetches its current announcement (at most once per server per minute), where a valid rotation_signature by the pinned key moves the pin; answers the route as it then stands.",
     access: 'internal',
     responses: {
-      200: '`{ "domain", "server_id", "endpoints", "public_key", "fingerprint", "source": "cache" }`',
+      200: '`{ "domain", "server_id", "endpoints", "public_key", "fingerprint", "source": "cache", "previous_key"? }`',
     },
     errors: ['validation_failed', 'blocked', 'domain_not_found'],
   })

@@ -1,3 +1,4 @@
+import { PinsModule } from '../pins/pins.module';
 import { Module } from '@nestjs/common';
 import { AnnouncementsModule } from '../announcements/announcements.module';
 import { BlocklistModule } from '../blocklist/blocklist.module';
@@ -11,7 +12,7 @@ import { RoutingService } from './routing.service';
 import { SenderLookupBudget } from './sender-lookup-budget.service';
 
 @Module({
-  imports: [AnnouncementsModule, PeersModule, BlocklistModule],
+  imports: [AnnouncementsModule, PeersModule, BlocklistModule, PinsModule],
   controllers: [QueryController, RouteController],
   providers: [QueryCacheStore, QueryService, RoutingService, SenderLookupBudget, SenderKeyRefresh],
 })

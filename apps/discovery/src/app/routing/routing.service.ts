@@ -4,6 +4,7 @@ import { OwnAnnouncementService } from '../announcements/own-announcement.servic
 import { BlocklistService } from '../blocklist/blocklist.service';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
 import { PeerStore } from '../peers/peer-store.service';
+import { Pin, PinStore } from '../pins/pin-store.service';
 import { requireServerId } from '../common/server-id-param';
 import { QueryCacheStore } from './query-cache.store';
 import { QueryService } from './query.service';
@@ -17,6 +18,28 @@ export interface Route {
   public_key: string;
   fingerprint: string;
   source: 'self' | 'cache' | 'query';
+  /**
+   * The key the pin last moved away from, and when (docs/protocol.md §14: the adapter accepts
+   * messages and acks still signed with it for KEY_ROTATION_GRACE_MS). Absent before any
+   * rotation, and for our own server.
+   */
+  previous_key?: { public_key: string; fingerprint: string; rotated_at: string };
+}
+
+/**
+ * `route` with the pin's previous key when the pin holds the route's key and a rotation
+ * moved it there; `route` unchanged otherwise (no pin, no rotation, or another key).
+ */
+export function withPreviousKey(route: Route, pin: Pin | null): Route {
+  if (pin === null || !pin.previous || pin.fingerprint !== route.fingerprint) return route;
+  return {
+    ...route,
+    previous_key: {
+      public_key: pin.previous.publicKey,
+      fingerprint: pin.previous.fingerprint,
+      rotated_at: new Date(pin.previous.rotatedAtMs).toISOString(),
+    },
+  };
 }
 
 /** `POST /api/v1/route/{domain}`: own server, then the cache, then query flooding. */
@@ -31,6 +54,7 @@ export class RoutingService {
     @Inject(QueryService) private readonly queries: QueryService,
     @Inject(SenderLookupBudget) private readonly budget: SenderLookupBudget,
     @Inject(TableBound) private readonly bound: TableBound,
+    @Inject(PinStore) private readonly pins: PinStore,
   ) {}
 
   /**
@@ -55,7 +79,10 @@ export class RoutingService {
     if (!onBehalfOfClient) this.bound.markContacted(domain);
     if (cached !== null) {
       if (onBehalfOfClient) this.budget.answeredWithoutFlood();
-      return toRoute(domain, cached.announcement, 'cache');
+      return withPreviousKey(
+        toRoute(domain, cached.announcement, 'cache'),
+        await this.pins.get(domain),
+      );
     }
     if (await this.cache.isNegative(domain)) {
       if (onBehalfOfClient) this.budget.answeredWithoutFlood();
@@ -67,7 +94,7 @@ export class RoutingService {
       await this.cache.addNegative(domain);
       throw new ProtocolError('domain_not_found', `${domain} could not be resolved`);
     }
-    return toRoute(domain, found, 'query');
+    return withPreviousKey(toRoute(domain, found, 'query'), await this.pins.get(domain));
   }
 }
 

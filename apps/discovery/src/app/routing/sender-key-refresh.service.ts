@@ -7,7 +7,8 @@ import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
 import { PeerStore } from '../peers/peer-store.service';
 import { PEER_HTTP, PeerHttp, describeFailure, joinUrl } from '../common/peer-http';
 import { requireServerId } from '../common/server-id-param';
-import { Route, asciiLower, toRoute } from './routing.service';
+import { PinStore } from '../pins/pin-store.service';
+import { Route, asciiLower, toRoute, withPreviousKey } from './routing.service';
 
 /** docs/protocol.md §2 (a rotation that has not reached us yet): one fetch per sender a minute. */
 export const KEY_REFRESH_INTERVAL_MS = 60_000;
@@ -41,6 +42,7 @@ export class SenderKeyRefresh {
     @Inject(AnnouncementIntake) private readonly intake: AnnouncementIntake,
     @Inject(PEER_HTTP) private readonly http: PeerHttp,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
+    @Inject(PinStore) private readonly pins: PinStore,
   ) {}
 
   /**
@@ -61,7 +63,10 @@ export class SenderKeyRefresh {
       await this.fetchAndAccept(domain, known.announcement);
     }
     const current = await this.peers.live(domain, Date.now(), this.config.announcementTtlMs);
-    return toRoute(domain, (current ?? known).announcement, 'cache');
+    return withPreviousKey(
+      toRoute(domain, (current ?? known).announcement, 'cache'),
+      await this.pins.get(domain),
+    );
   }
 
   private async fetchAndAccept(domain: string, known: Record<string, unknown>): Promise<void> {

@@ -22,6 +22,11 @@ export interface CommonConfig {
   databaseStatementTimeoutMs: number;
   dataDir: string;
   privateKeyPath: string;
+  /**
+   * PREVIOUS_KEY_PATH: the key being rotated away from (unset: none). The daemon announces
+   * the current key with a rotation_signature made by this one (docs/protocol.md §2).
+   */
+  previousKeyPath: string | undefined;
   internalApiToken: string | undefined;
   allowPrivateEndpoints: boolean;
   maxClockSkewMs: number;
@@ -84,6 +89,10 @@ export function loadCommonConfig(
     privateKeyPath: resolve(
       read.string('PRIVATE_KEY_PATH', join(dataDir, 'server-key.pem')) as string,
     ),
+    previousKeyPath:
+      read.string('PREVIOUS_KEY_PATH') !== undefined
+        ? resolve(read.string('PREVIOUS_KEY_PATH') as string)
+        : undefined,
     internalApiToken,
     allowPrivateEndpoints: read.bool('ALLOW_PRIVATE_ENDPOINTS', false),
     maxClockSkewMs: read.int('MAX_CLOCK_SKEW_MS', 300_000, 1_000, 86_400_000),
