@@ -16,6 +16,12 @@ export interface AdapterConfig extends CommonConfig {
   probeIntervalMs: number;
   /** Pages of one destination in flight at once, over all replicas. */
   destinationMaxInFlight: number;
+  /**
+   * KEY_ROTATION_GRACE_MS: after our daemon moved a peer's pin to its new key, how long
+   * messages and acks still signed with the key it moved away from are accepted (ms;
+   * docs/protocol.md §14). 0: never.
+   */
+  keyRotationGraceMs: number;
 }
 
 export function loadAdapterConfig(env: Env = process.env): AdapterConfig {
@@ -31,6 +37,7 @@ export function loadAdapterConfig(env: Env = process.env): AdapterConfig {
     breakerThreshold: read.int('DELIVERY_BREAKER_THRESHOLD', 5, 1, 1000),
     probeIntervalMs: read.int('DELIVERY_PROBE_INTERVAL_MS', 60_000, 100, 86_400_000),
     destinationMaxInFlight: read.int('DELIVERY_DESTINATION_MAX_IN_FLIGHT', 32, 1, 128),
+    keyRotationGraceMs: read.int('KEY_ROTATION_GRACE_MS', 600_000, 0, 86_400_000),
     pagerWebhookSecret: read.secret('PAGER_WEBHOOK_SECRET'),
     pagerWebhookUrl:
       read.string('PAGER_WEBHOOK_URL') !== undefined

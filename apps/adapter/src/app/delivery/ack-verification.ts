@@ -12,7 +12,8 @@ export type AckVerification = { ok: true; ack: Ack } | { ok: false; error: strin
 
 /**
  * Checks the ack a receiver answered for `sentMessage` (exactly the signed object we sent):
- * well-formed, signed by `recipientKey` (the key pinned for the destination), naming the same
+ * well-formed, signed by `recipientKey` (the key pinned for the destination; or by any of a
+ * list, e.g. the pinned key and the one a rotation just moved away from), naming the same
  * message_id, from `expectedServer`, with the digest of what we sent now or of any earlier
  * attempt of the same page (`earlierDigests`, lowercase hex SHA-256): PROTOCOL.md section 5,
  * a receiver answers a repeat with the digest of the copy it stored, so after a lost ack the
@@ -21,7 +22,7 @@ export type AckVerification = { ok: true; ack: Ack } | { ok: false; error: strin
 export function verifyAck(
   ack: unknown,
   sentMessage: object,
-  recipientKey: KeyObject,
+  recipientKey: KeyObject | readonly KeyObject[],
   expectedServer: string,
   earlierDigests: readonly string[] = [],
 ): AckVerification {
@@ -29,7 +30,8 @@ export function verifyAck(
   if (!checked.ok) return { ok: false, error: `ack_invalid: ${checked.errors.join('; ')}` };
   const value = checked.value;
   if (!isSupportedVersion(value.version)) return { ok: false, error: 'ack_unsupported_version' };
-  if (!verifyObjectSignature(ack as object, recipientKey))
+  const keys = Array.isArray(recipientKey) ? recipientKey : [recipientKey as KeyObject];
+  if (!keys.some((key) => verifyObjectSignature(ack as object, key)))
     return { ok: false, error: 'ack_signature_invalid' };
   const sentId = (sentMessage as { message_id?: unknown }).message_id;
   if (value.message_id !== sentId) return { ok: false, error: 'ack_message_id_mismatch' };

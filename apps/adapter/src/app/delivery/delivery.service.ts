@@ -17,6 +17,7 @@ import { DiscoveryClientService } from '../discovery-client/discovery-client.ser
 import type { Route } from '../discovery-client/route';
 import { MessageRow, toMessageView } from '../messages/message-view';
 import { WebhooksService } from '../webhooks/webhooks.service';
+import { afterKeyMismatch, ackKeysFor } from '../discovery-client/key-rotation-rules';
 import { verifyAck } from './ack-verification';
 import { DaemonHealthLog } from './daemon-health-log';
 import { AttemptSignal } from './destination-rules';
@@ -349,6 +350,8 @@ export class DeliveryService {
   /**
    * One request under one deadline, the ack timeout, for all of it: connect, TLS, headers
    * and body (a receiver trickling its body is cut at the deadline, not at a gap).
+   * During our key rotation, a `401 key_mismatch` is answered by pushing our announcement
+   * and sending once more (`retried`: this is that second request; docs/protocol.md §2).
    */
   private async send(
     page: ClaimedPage,
@@ -356,6 +359,7 @@ export class DeliveryService {
     digests: readonly string[],
     route: Route,
     signal: AbortSignal,
+    retried = false,
   ): Promise<SentAttempt> {
     const url = `${route.federationUrl.replace(/\/+$/, '')}/messages`;
     this.logger.event(
@@ -394,7 +398,7 @@ export class DeliveryService {
     }
     const retryAfterSeconds = parseRetryAfter(res.headers['retry-after'], Date.now());
     if (res.status >= 200 && res.status < 300) {
-      const verified = verifyAck(res.data, signed, route.publicKey, page.destination, digests);
+      const verified = await this.verifyAckOf(page, res.data, signed, digests, route);
       if (!verified.ok) return done({ kind: 'transient', error: verified.error }, res.status);
       return done(
         verified.ack.status === 'delivered'
@@ -404,10 +408,62 @@ export class DeliveryService {
       );
     }
     const code = errorCodeOf(res.data) ?? `http_${res.status}`;
+    if (res.status === 401 && code === 'key_mismatch') {
+      const decision = afterKeyMismatch({ rotating: this.serverKey.previous !== null, retried });
+      if (decision === 'push_and_retry' && !signal.aborted) {
+        const pushed = await this.discovery.pushOwnAnnouncement();
+        this.logger.event(
+          'federation.key_mismatch_retry',
+          { message_id: page.message_id, destination: page.destination, pushed },
+          'warn',
+        );
+        return this.send(page, signed, digests, route, signal, true);
+      }
+      if (decision !== 'refused') return done({ kind: 'transient', error: code }, res.status);
+    }
     if (res.status === 429 || res.status >= 500)
       return done({ kind: 'transient', error: code, retryAfterSeconds }, res.status);
     if (res.status >= 400) return done({ kind: 'refused', error: code }, res.status);
     return done({ kind: 'transient', error: `http_${res.status}` }, res.status);
+  }
+
+  /**
+   * The ack checked against the destination's pinned key, or the key a rotation just moved
+   * the pin away from (KEY_ROTATION_GRACE_MS). An ack whose signature fits neither may come
+   * from a destination that rotated since we resolved it: our daemon refreshes its key (at
+   * most once a minute) and the same ack is checked once more against the pin as it then
+   * stands (docs/protocol.md §14).
+   */
+  private async verifyAckOf(
+    page: ClaimedPage,
+    ack: unknown,
+    signed: Message,
+    digests: readonly string[],
+    route: Route,
+  ) {
+    const grace = this.config.keyRotationGraceMs;
+    const verified = verifyAck(
+      ack,
+      signed,
+      ackKeysFor(route, Date.now(), grace),
+      page.destination,
+      digests,
+    );
+    if (verified.ok || verified.error !== 'ack_signature_invalid') return verified;
+    const refreshed = await this.discovery.refreshSender(page.destination);
+    if (refreshed === null || refreshed.fingerprint === route.fingerprint) return verified;
+    this.logger.event('federation.destination_key_refreshed', {
+      destination: page.destination,
+      from: route.fingerprint,
+      to: refreshed.fingerprint,
+    });
+    return verifyAck(
+      ack,
+      signed,
+      ackKeysFor(refreshed, Date.now(), grace),
+      page.destination,
+      digests,
+    );
   }
 
   /**

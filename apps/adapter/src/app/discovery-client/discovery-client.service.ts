@@ -55,7 +55,8 @@ export class DiscoveryClientService {
   }
 
   /**
-   * Before answering `key_mismatch`: asks the daemon to fetch the sender's current
+   * Before answering `key_mismatch` (and before refusing an ack whose signature does not fit
+   * the pinned key): asks the daemon to fetch the server's current
    * announcement (docs/protocol.md §2, a rotation that has not reached us yet; the daemon
    * fetches each sender at most once a minute). Returns the route as it then stands, or null
    * when the daemon cannot say; a route that changed replaces the cached one.
@@ -77,6 +78,21 @@ export class DiscoveryClientService {
         'warn',
       );
       return null;
+    }
+  }
+
+  /**
+   * Asks the daemon to re-sign our announcement and push it to its neighbours now
+   * (`POST /api/v1/announce`): after a peer answered key_mismatch during our key rotation
+   * (docs/protocol.md §2). Answers whether the daemon did it; never throws.
+   */
+  async pushOwnAnnouncement(): Promise<boolean> {
+    try {
+      const res = await this.http.post(`${this.base}/api/v1/announce`, {});
+      return res.status === 200;
+    } catch (err) {
+      this.logger.event('federation.announce_failed', { error: (err as Error).message }, 'warn');
+      return false;
     }
   }
 

@@ -7,12 +7,23 @@ import {
   parsePublicKey,
 } from '@pager/protocol';
 
-/** A destination as our daemon resolved it; `publicKey` is the key pinned for it. */
+/** A key a peer's pin was moved away from by a rotation, and when (ms since the epoch). */
+export interface PreviousKey {
+  publicKey: KeyObject;
+  fingerprint: string;
+  rotatedAtMs: number;
+}
+
+/**
+ * A destination as our daemon resolved it; `publicKey` is the key pinned for it, `previous`
+ * the key the pin last moved away from (absent before any rotation).
+ */
 export interface Route {
   serverId: string;
   federationUrl: string;
   publicKey: KeyObject;
   fingerprint: string;
+  previous?: PreviousKey;
 }
 
 export type RouteLookup =
@@ -49,5 +60,31 @@ export function parseRouteBody(body: unknown, domain: string): Route | null {
   if (!isAcceptableServerKey(key)) return null;
   const fp = fingerprint(key);
   if (typeof b.fingerprint === 'string' && b.fingerprint !== fp) return null;
-  return { serverId, federationUrl: endpoints.federation, publicKey: key, fingerprint: fp };
+  const previous = parsePreviousKey(b.previous_key);
+  return {
+    serverId,
+    federationUrl: endpoints.federation,
+    publicKey: key,
+    fingerprint: fp,
+    ...(previous ? { previous } : {}),
+  };
+}
+
+/** The route answer's `previous_key`; undefined when absent or not usable (it is optional). */
+function parsePreviousKey(value: unknown): PreviousKey | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v['public_key'] !== 'string' || typeof v['rotated_at'] !== 'string') return undefined;
+  const rotatedAtMs = Date.parse(v['rotated_at']);
+  if (!Number.isFinite(rotatedAtMs)) return undefined;
+  let key: KeyObject;
+  try {
+    key = parsePublicKey(v['public_key']);
+  } catch {
+    return undefined;
+  }
+  if (!isAcceptableServerKey(key)) return undefined;
+  const fp = fingerprint(key);
+  if (typeof v['fingerprint'] === 'string' && v['fingerprint'] !== fp) return undefined;
+  return { publicKey: key, fingerprint: fp, rotatedAtMs };
 }

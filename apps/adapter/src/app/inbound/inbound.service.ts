@@ -24,6 +24,7 @@ import {
   DiscoveryClientService,
 } from '../discovery-client/discovery-client.service';
 import { DeliveryScheduler } from '../delivery/delivery.scheduler';
+import { senderKeyFor } from '../discovery-client/key-rotation-rules';
 import { DestinationStore } from '../delivery/destination.store';
 import { toMessageView } from '../messages/message-view';
 import { refusalReason } from '../users/recipient-acceptance';
@@ -110,8 +111,16 @@ export class InboundService {
       throw new ProtocolError('blocked', 'the sending server is blocked');
     if (lookup.kind === 'not_found')
       throw new ProtocolError('unknown_server', `no key known for ${sender}`);
-    let route = lookup.route;
-    if (message.sender_fingerprint !== route.fingerprint) {
+    const route = lookup.route;
+    const nowMs = Date.now();
+    // The pinned key, or the one a rotation just moved the pin away from (grace, §14).
+    let senderKey = senderKeyFor(
+      route,
+      message.sender_fingerprint,
+      nowMs,
+      this.config.keyRotationGraceMs,
+    );
+    if (senderKey === null) {
       // The sender may have rotated its key before its new announcement reached us: the
       // daemon fetches it (once a minute at most) and moves the pin if a valid
       // rotation_signature by the pinned key says so (docs/protocol.md §2).
@@ -122,11 +131,18 @@ export class InboundService {
           `sender_fingerprint is not the key pinned for ${sender}`,
         );
       }
-      route = refreshed;
+      senderKey = { key: refreshed.publicKey, which: 'pinned' };
     }
     // Over the parsed body as received: members unknown to MessageDto count too.
-    if (!verifyObjectSignature(body as object, route.publicKey)) {
+    if (!verifyObjectSignature(body as object, senderKey.key)) {
       throw new ProtocolError('signature_invalid', 'signature does not verify with the pinned key');
+    }
+    if (senderKey.which === 'previous') {
+      this.logger.event('federation.previous_key_accepted', {
+        server_id: sender,
+        message_id: message.message_id,
+        fingerprint: message.sender_fingerprint,
+      });
     }
     const limit = await this.rateLimits.consume(
       `messages:${sender}`,

@@ -75,6 +75,20 @@ describe(renderStatusPage.name, () => {
     expect(html).toContain('<polyline');
   });
 
+  it('shows the key being rotated away from beside the current one during a rotation', () => {
+    const html = renderStatusPage(model({ previousFingerprint: 'EF'.repeat(32) }), NONCE);
+    expect(html).toContain(
+      `<span class="mono" id="previous-fingerprint">${'EF'.repeat(32)}</span>`,
+    );
+    expect(html).toContain(`id="fingerprint">${'CD'.repeat(32)}</span>`);
+  });
+
+  it('shows no previous key outside a rotation', () => {
+    expect(renderStatusPage(model({ previousFingerprint: null }), NONCE)).not.toContain(
+      'previous-fingerprint',
+    );
+  });
+
   it('shows hostile reasons, errors and details as text', () => {
     const html = renderStatusPage(model(), NONCE);
     expect(html).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;');

@@ -10,6 +10,8 @@ export type Readiness = 'ready' | 'not_ready' | 'unreachable';
 export interface StatusPageModel {
   serverId: string;
   fingerprint: string;
+  /** The key being rotated away from (PREVIOUS_KEY_PATH), null when no rotation. */
+  previousFingerprint?: string | null;
   /** ISO time the page was built. */
   generatedAt: string;
   adapter: { state: Readiness; detail: string };
@@ -206,7 +208,7 @@ export function renderStatusPage(model: StatusPageModel, nonce: string): string 
 <style nonce="${n}">${STYLE}</style></head>
 <body>
 <h1>Federation status of <span id="server-id">${e(model.serverId)}</span></h1>
-<p class="muted">fingerprint <span class="mono" id="fingerprint">${e(model.fingerprint)}</span> · built ${e(model.generatedAt)} · refreshes every ${e(model.refreshSeconds)} s</p>
+<p class="muted">fingerprint <span class="mono" id="fingerprint">${e(model.fingerprint)}</span>${model.previousFingerprint ? ` · rotating from <span class="mono" id="previous-fingerprint">${e(model.previousFingerprint)}</span>` : ''} · built ${e(model.generatedAt)} · refreshes every ${e(model.refreshSeconds)} s</p>
 <div id="notice" role="alert" hidden></div>
 <h2>Health</h2>
 <div class="cards">

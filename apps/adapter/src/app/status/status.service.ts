@@ -81,6 +81,7 @@ export class StatusService implements OnModuleInit, OnModuleDestroy {
     return {
       serverId: this.config.serverId,
       fingerprint: this.key.fingerprint,
+      previousFingerprint: this.key.previous?.fingerprint ?? null,
       generatedAt: new Date().toISOString(),
       adapter: readiness(adapterReady),
       discovery: readiness(discoveryReady),
