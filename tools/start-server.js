@@ -7,6 +7,14 @@ const { spawn } = require('node:child_process');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
+// The single-host key layout `fedctl keys rotate` uses (docs/operations.md, key rotation):
+// the previous key beside the current one. A missing file is no rotation.
+if (!process.env.PREVIOUS_KEY_PATH) {
+  process.env.PREVIOUS_KEY_PATH = path.join(
+    path.resolve(process.env.DATA_DIR || './.data'),
+    'server-key.previous.pem',
+  );
+}
 const children = [];
 let stopping = false;
 

@@ -13,6 +13,8 @@ import {
 import { fingerprint } from '@pager/protocol';
 import { FedctlConfig, GlobalFlags, resolveConfig } from './config';
 import { EXIT, ExitCode, UsageError, exitCodeForError } from './exit-codes';
+import { keyFilePaths, rotateKeyFiles } from './key-files';
+import { keyReloadOutcome } from './key-rotation-outcome';
 import {
   Column,
   cellText,
@@ -51,10 +53,12 @@ Configuration (flags win over the environment):
   NO_COLOR               no colour even on a terminal
 
 Exit codes:
-  0   done; for "status": healthy
+  0   done; for "status": healthy; for "keys rotate": both services reloaded the new pair
   1   "status" only: degraded (a service not ready, a destination unreachable)
-  2   a service could not be reached (refused, timed out, unreadable answer)
-  3   a service refused the request (its error code and message are printed)
+  2   a service could not be reached (refused, timed out, unreadable answer); for
+      "keys rotate": the files were rotated, restart that service to load them
+  3   a service refused the request (its error code and message are printed); for
+      "keys rotate": a service refused the reload or loaded other files
   64  bad arguments or configuration (nothing was sent)
 `;
 
@@ -248,7 +252,7 @@ function buildProgram(io: FedctlIo, state: { exitCode: ExitCode; json: boolean }
     )
     .action(async (opts: { discoveryPath: string; liveWithin: number }, cmd: Command) => {
       const c = context(cmd);
-      const [discoveryReady, adapterReady, announcement, peers, destinations, metrics] =
+      const [discoveryReady, adapterReady, announcement, peers, destinations, metrics, keys] =
         await Promise.all([
           probe(c.discovery.ready()),
           probe(c.adapter.ready()),
@@ -256,6 +260,7 @@ function buildProgram(io: FedctlIo, state: { exitCode: ExitCode; json: boolean }
           probe(c.discovery.allPeers()),
           probe(c.adapter.destinations()),
           probe(c.discovery.metrics()),
+          probe(c.discovery.keys()),
         ]);
       let identity: Probe<{ server_id: string; fingerprint: string }>;
       if (announcement.ok) {
@@ -275,6 +280,7 @@ function buildProgram(io: FedctlIo, state: { exitCode: ExitCode; json: boolean }
         discoveryReady,
         adapterReady,
         identity,
+        keys,
         peers,
         destinations: destinations.ok
           ? { ok: true, value: destinations.value.destinations }
@@ -383,6 +389,78 @@ function buildProgram(io: FedctlIo, state: { exitCode: ExitCode; json: boolean }
         ]),
       );
     });
+
+  // ---------------------------------------------------------------- keys
+  const keys = program
+    .command('keys')
+    .description(
+      'the server key both services use and the key being rotated away from; keys rotate',
+    )
+    .action(async (_opts: unknown, cmd: Command) => {
+      const c = context(cmd);
+      const [discovery, adapter] = await Promise.all([c.discovery.keys(), c.adapter.keys()]);
+      c.emit({ discovery, adapter }, () =>
+        renderFields([
+          ['discovery', discovery.fingerprint],
+          ['  previous', discovery.previous_fingerprint],
+          ['adapter', adapter.fingerprint],
+          ['  previous', adapter.previous_fingerprint],
+        ]),
+      );
+    });
+  keys
+    .command('rotate')
+    .description(
+      'single host: generate a new key, keep the current one as the previous key, and tell both services to reload (docs/operations.md)',
+    )
+    .option('--data-dir <dir>', 'DATA_DIR of the services (default ./.data)')
+    .option('--private-key-path <path>', 'PRIVATE_KEY_PATH (default $DATA_DIR/server-key.pem)')
+    .option(
+      '--previous-key-path <path>',
+      'PREVIOUS_KEY_PATH (default $DATA_DIR/server-key.previous.pem)',
+    )
+    .option('--replace-previous', 'overwrite a previous key left by an earlier rotation')
+    .action(
+      async (
+        opts: {
+          dataDir?: string;
+          privateKeyPath?: string;
+          previousKeyPath?: string;
+          replacePrevious?: boolean;
+        },
+        cmd: Command,
+      ) => {
+        const c = context(cmd);
+        const paths = keyFilePaths(opts, io.env);
+        const rotated = rotateKeyFiles(paths, { replacePrevious: opts.replacePrevious === true });
+        // The daemon first: it announces the new key (with the rotation_signature) and pushes
+        // it before the adapter signs pages with it.
+        const discovery = await probe(c.discovery.reloadKeys());
+        const adapter = await probe(c.adapter.reloadKeys());
+        const outcome = keyReloadOutcome(rotated, { discovery, adapter });
+        const document = {
+          private_key_path: paths.privateKeyPath,
+          previous_key_path: paths.previousKeyPath,
+          old_fingerprint: rotated.oldFingerprint,
+          new_fingerprint: rotated.newFingerprint,
+          discovery: discovery.ok ? discovery.value : { error: discovery.message },
+          adapter: adapter.ok ? adapter.value : { error: adapter.message },
+          problems: outcome.problems,
+        };
+        c.emit(document, () =>
+          renderFields([
+            ['old key', rotated.oldFingerprint],
+            ['new key', rotated.newFingerprint],
+            ['key file', paths.privateKeyPath],
+            ['previous key file', paths.previousKeyPath],
+            ['discovery', discovery.ok ? 'reloaded' : discovery.message],
+            ['adapter', adapter.ok ? 'reloaded' : adapter.message],
+            ...outcome.problems.map((p) => ['problem', p] as [string, string]),
+          ]),
+        );
+        state.exitCode = outcome.exitCode;
+      },
+    );
 
   program
     .command('block <server>')
@@ -684,6 +762,9 @@ export function renderStatus(s: StatusSummary, colour: boolean): string {
       ['health', s.health, healthColour],
       ['server', s.server_id],
       ['fingerprint', s.fingerprint],
+      ...(s.previous_fingerprint
+        ? ([['previous key', `${s.previous_fingerprint} (rotating)`]] as [string, string][])
+        : []),
       ['discovery', s.discovery, ready(s.discovery)],
       ['adapter', s.adapter, ready(s.adapter)],
       [

@@ -13,6 +13,11 @@ export interface StatusInput {
   adapterReady: Probe<unknown>;
   /** The own announcement's server id and key fingerprint. */
   identity: Probe<{ server_id: string; fingerprint: string }>;
+  /**
+   * The daemon's `GET /api/v1/keys`: the key being rotated away from (shown, never counted as
+   * a problem; absent for a daemon without the route).
+   */
+  keys?: Probe<{ previous_fingerprint: string | null }>;
   peers: Probe<Peer[]>;
   destinations: Probe<Destination[]>;
   /** `discovery_gossip_exchanges_total` as initiator, by result (from /metrics). */
@@ -30,6 +35,8 @@ export interface StatusSummary {
   problems: string[];
   server_id: string | null;
   fingerprint: string | null;
+  /** The key being rotated away from (PREVIOUS_KEY_PATH), null when none or not known. */
+  previous_fingerprint: string | null;
   discovery: 'ready' | 'not_ready' | 'unreachable';
   adapter: 'ready' | 'not_ready' | 'unreachable';
   peers_known: number | null;
@@ -104,6 +111,7 @@ export function summarizeStatus(input: StatusInput): StatusSummary {
     problems,
     server_id: input.identity.ok ? input.identity.value.server_id : null,
     fingerprint: input.identity.ok ? input.identity.value.fingerprint : null,
+    previous_fingerprint: input.keys?.ok ? input.keys.value.previous_fingerprint : null,
     discovery,
     adapter,
     peers_known: peersKnown,

@@ -24,7 +24,7 @@ import { ConfigError } from '../config/env-reader';
 export class KeyMaterial {
   readonly publicKey: KeyObject;
   readonly publicKeyPem: string;
-  /** Lowercase hex SHA-256 of the public key's DER (docs/protocol.md §1). */
+  /** SHA-256 of the public key (DER SubjectPublicKeyInfo), 64 uppercase hex characters. */
   readonly fingerprint: string;
 
   constructor(readonly privateKey: KeyObject) {
