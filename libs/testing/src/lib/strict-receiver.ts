@@ -19,7 +19,9 @@ import {
  * - `store_then_wrong_digest`: store, then answer a signed ack naming another digest;
  * - `silent`: read the request, never answer, store nothing (a black hole);
  * - `trickle`: store, send the headers of a correct ack, then one body byte per `trickleMs`;
- * - `refuse_503`: store nothing, answer 503.
+ * - `refuse_503`: store nothing, answer 503;
+ * - `key_mismatch`: store nothing, answer `401 key_mismatch` (its pin of the sender is another
+ *   key: a sender that just rotated, docs/protocol.md §2).
  */
 export type ReceiverBehaviour =
   | 'ack'
@@ -29,7 +31,8 @@ export type ReceiverBehaviour =
   | 'store_then_wrong_digest'
   | 'silent'
   | 'trickle'
-  | 'refuse_503';
+  | 'refuse_503'
+  | 'key_mismatch';
 
 export interface StrictReceiverOptions {
   /** The receiving server's id: `recipient_server` of its acks, the domain of `to`. */
@@ -128,6 +131,10 @@ export class StrictReceiver {
       if (behaviour === 'silent') return;
       if (behaviour === 'refuse_503') {
         this.refuse(res, 503, 'unavailable');
+        return;
+      }
+      if (behaviour === 'key_mismatch') {
+        this.refuse(res, 401, 'key_mismatch');
         return;
       }
       const sender = String(message.from ?? '').split('@')[1] ?? '';
