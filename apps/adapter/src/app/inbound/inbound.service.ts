@@ -15,7 +15,15 @@ import {
   validateWire,
   verifyObjectSignature,
 } from '@pager/protocol';
-import { JsonLogger, RateLimitStore, ServerKey } from '@pager/server-kit';
+import {
+  JsonLogger,
+  RateLimitStore,
+  ServerKey,
+  TraceContext,
+  formatTraceparent,
+  newTraceContext,
+  traceFields,
+} from '@pager/server-kit';
 import { AdapterMetrics } from '../common/adapter-metrics';
 import type { AdapterConfig } from '../config/adapter-config';
 import { ADAPTER_CONFIG } from '../config/adapter-config.module';
@@ -51,16 +59,24 @@ export class InboundService {
     @Inject(DeliveryScheduler) private readonly scheduler: DeliveryScheduler,
   ) {}
 
-  /** `clientAddress`: the connection's peer, charged for resolving an unknown sender. */
-  async receive(body: unknown, clientAddress?: string): Promise<Ack> {
+  /**
+   * `clientAddress`: the connection's peer, charged for resolving an unknown sender.
+   * `trace`: this request's span (continuing the sender's `traceparent` or new), logged
+   * with every line about the page and stored with it; it decides nothing.
+   */
+  async receive(
+    body: unknown,
+    clientAddress?: string,
+    trace: TraceContext = newTraceContext(),
+  ): Promise<Ack> {
     try {
-      return await this.check(body, clientAddress);
+      return await this.check(body, clientAddress, trace);
     } catch (err) {
       if (err instanceof ProtocolError) {
         this.metrics.inboundMessages.inc({ result: err.code });
         this.logger.event(
           'federation.message_refused',
-          { error: err.code, message: err.message },
+          { error: err.code, message: err.message, ...traceFields(trace) },
           'warn',
         );
       }
@@ -68,7 +84,11 @@ export class InboundService {
     }
   }
 
-  private async check(body: unknown, clientAddress?: string): Promise<Ack> {
+  private async check(
+    body: unknown,
+    clientAddress: string | undefined,
+    trace: TraceContext,
+  ): Promise<Ack> {
     assertSupportedVersion(body); // before the schema: a future major gets unsupported_version
     // Schema (address syntax of from/to included: without a valid sender domain no later check can run).
     const wire = validateWire(MessageDto, body);
@@ -96,7 +116,11 @@ export class InboundService {
     if (await this.daemonSays(() => this.discovery.isBlocked(sender))) {
       throw new ProtocolError('blocked', 'the sending server is blocked');
     }
-    const lookup = await this.discovery.resolveSender(sender, clientAddress);
+    const lookup = await this.discovery.resolveSender(
+      sender,
+      clientAddress,
+      formatTraceparent(trace),
+    );
     if (lookup.kind === 'busy') {
       throw new ProtocolError(
         'rate_limited',
@@ -169,6 +193,8 @@ export class InboundService {
         to: `${to.user}@${to.serverId}`,
         content: message.content,
         priority: message.priority,
+        traceId: trace.traceId,
+        traceParent: trace.spanId,
       };
     }
     const stored = await this.receipts.recordOnce(
@@ -182,9 +208,13 @@ export class InboundService {
       entry,
     );
     if (stored.inboxRow)
-      await this.webhooks.emit('message.received', toMessageView(stored.inboxRow));
+      await this.webhooks.emit(
+        'message.received',
+        toMessageView(stored.inboxRow),
+        traceFields(trace),
+      );
     // A repeat names the digest of the copy stored first, never the repeat's (section 5).
-    return this.answer(message.message_id, stored.digest, stored, sender, !stored.created);
+    return this.answer(message.message_id, stored.digest, stored, sender, !stored.created, trace);
   }
 
   private async answer(
@@ -193,6 +223,7 @@ export class InboundService {
     receipt: StoredReceipt,
     sender: string,
     duplicate: boolean,
+    trace: TraceContext,
   ): Promise<Ack> {
     this.metrics.inboundMessages.inc({ result: duplicate ? 'duplicate' : receipt.status });
     this.logger.event('federation.message_received', {
@@ -201,6 +232,7 @@ export class InboundService {
       status: receipt.status,
       reason: receipt.reason ?? undefined,
       duplicate,
+      ...traceFields(trace),
     });
     const ack: Omit<Ack, 'signature'> = {
       version: PROTOCOL_VERSION,
