@@ -138,6 +138,27 @@ describe(InboundService.name, () => {
     );
   });
 
+  it('logs a daemon outage once and its end once, not one refusal per page', async () => {
+    const events = jest.spyOn(JsonLogger.prototype, 'event');
+    try {
+      discovery.resolveSender.mockResolvedValue({ kind: 'unavailable', error: 'daemon_down' });
+      for (let i = 0; i < 20; i++)
+        expect((await refusal(message())).code).toBe('service_unavailable');
+      discovery.resolveSender.mockResolvedValue({ kind: 'not_found' });
+      for (let i = 0; i < 3; i++) expect((await refusal(message())).code).toBe('unknown_server');
+      expect(events.mock.calls.map((c) => c[0])).toEqual([
+        'federation.inbound_daemon_unreachable',
+        'federation.inbound_daemon_reachable',
+        'federation.message_refused',
+        'federation.message_refused',
+        'federation.message_refused',
+      ]);
+      expect(events.mock.calls[1][1]).toMatchObject({ key: 'daemon', total: 20 });
+    } finally {
+      events.mockRestore();
+    }
+  });
+
   it('spends the rate limit of the verified sender server', async () => {
     await sut.receive(message());
     expect(rateLimits.consume).toHaveBeenCalledWith('messages:mirah.example.com', 1000);

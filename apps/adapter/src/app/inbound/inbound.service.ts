@@ -1,4 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import {
   Ack,
   MESSAGE_TYPE_PAGER,
@@ -19,6 +24,7 @@ import {
   JsonLogger,
   RateLimitStore,
   ServerKey,
+  StateChangeLog,
   TraceContext,
   formatTraceparent,
   newTraceContext,
@@ -44,7 +50,15 @@ import { InboxEntry, MessageStore, StoredReceipt } from '../messages/message.sto
  * JSON are done by the HTTP layer), then store durably, then the signed ack.
  */
 @Injectable()
-export class InboundService {
+export class InboundService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  /**
+   * While our daemon cannot be asked, every inbound page is refused `503` (the senders
+   * retry): logged once per change of state plus a minute summary with the count
+   * (`federation.inbound_daemon_unreachable` / `_still_unreachable` / `_reachable`), not
+   * one `federation.message_refused` per page.
+   */
+  private readonly daemonRefusals: StateChangeLog;
+
   constructor(
     @Inject(ADAPTER_CONFIG) private readonly config: AdapterConfig,
     @Inject(DiscoveryClientService) private readonly discovery: DiscoveryClientService,
@@ -57,7 +71,22 @@ export class InboundService {
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
     @Inject(DestinationStore) private readonly destinations: DestinationStore,
     @Inject(DeliveryScheduler) private readonly scheduler: DeliveryScheduler,
-  ) {}
+  ) {
+    this.daemonRefusals = new StateChangeLog({
+      failedEvent: 'federation.inbound_daemon_unreachable',
+      summaryEvent: 'federation.inbound_daemon_still_unreachable',
+      recoveredEvent: 'federation.inbound_daemon_reachable',
+      sink: (name, fields, level) => logger.event(name, fields, level),
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.daemonRefusals.start();
+  }
+
+  beforeApplicationShutdown(): void {
+    this.daemonRefusals.stop();
+  }
 
   /**
    * `clientAddress`: the connection's peer, charged for resolving an unknown sender.
@@ -74,11 +103,14 @@ export class InboundService {
     } catch (err) {
       if (err instanceof ProtocolError) {
         this.metrics.inboundMessages.inc({ result: err.code });
-        this.logger.event(
-          'federation.message_refused',
-          { error: err.code, message: err.message, ...traceFields(trace) },
-          'warn',
-        );
+        if (err.code === 'service_unavailable')
+          this.daemonRefusals.fail('daemon', { error: err.message, ...traceFields(trace) });
+        else
+          this.logger.event(
+            'federation.message_refused',
+            { error: err.code, message: err.message, ...traceFields(trace) },
+            'warn',
+          );
       }
       throw err;
     }
@@ -130,6 +162,7 @@ export class InboundService {
     }
     if (lookup.kind === 'unavailable')
       throw new ProtocolError('service_unavailable', 'discovery is unavailable, retry later');
+    this.daemonRefusals.recover('daemon');
     if (lookup.kind === 'blocked')
       throw new ProtocolError('blocked', 'the sending server is blocked');
     if (lookup.kind === 'not_found')
