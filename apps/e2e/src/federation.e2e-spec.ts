@@ -398,6 +398,13 @@ describe('a receiver that never acknowledges', () => {
       user_id: 'u1',
       username: 'sam',
     });
+    // Until server-s has learnt server-c, attempts end domain_not_found without a request.
+    await eventually(
+      async () =>
+        (await call(sender.discovery.baseUrl, 'POST', '/api/v1/route/server-c')).status === 200,
+      20_000,
+      'server-s to resolve server-c',
+    );
   });
 
   afterAll(async () => {
