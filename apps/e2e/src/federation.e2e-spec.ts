@@ -1,5 +1,5 @@
 import { createServer, Server, IncomingMessage } from 'node:http';
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -12,7 +12,8 @@ import {
   messageDigest,
 } from '@pager/protocol';
 import type { BoxMessage } from '@pager/internal-api';
-import { TestServer, call, eventually } from '@pager/testing';
+import type { ServiceProcess } from '@pager/testing';
+import { TestServer, call, eventually, naughtyStrings } from '@pager/testing';
 
 /**
  * Two complete servers (daemon + adapter each) on loopback, with short delivery timers:
@@ -135,6 +136,53 @@ describe('federated paging between two servers', () => {
     await new Promise((resolve) => webhook.close(resolve));
   });
 
+  /** The events of `service` about page `messageId` (JSON log lines). */
+  function pageEvents(log: ServiceProcess, name: string, messageId: string) {
+    return log.events(name).filter((e) => e.message_id === messageId);
+  }
+
+  // First: the sender adapter has no cached route yet, so this page's look-up reaches the daemon.
+  it("follows one page by its trace id through the sender adapter, the sender's daemon and the receiver adapter", async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const callerSpan = randomBytes(8).toString('hex');
+    const response = await call(
+      adapterA(),
+      'POST',
+      '/api/v1/messages',
+      { sender_user_id: 'u-taylor', to: 'alex@server-b', content: 'traced' },
+      { traceparent: `00-${traceId}-${callerSpan}-01` },
+    );
+    expect(response.status).toBe(202);
+    expect(response.headers.get('traceparent')).toMatch(
+      new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`),
+    );
+    const id = response.body.message_id as string;
+    expect((await settled(id)).status).toBe('delivered');
+
+    const delivered = await eventually(
+      async () => pageEvents(a.adapter!, 'federation.message_delivered', id)[0],
+      5_000,
+      "the sender's delivered line",
+    );
+    const queued = pageEvents(a.adapter!, 'federation.message_queued', id);
+    const attempts = pageEvents(a.adapter!, 'federation.delivery_attempt', id);
+    expect(queued).toEqual([expect.objectContaining({ trace_id: traceId })]);
+    expect(queued[0].span_id).not.toBe(callerSpan);
+    expect(attempts).toEqual([expect.objectContaining({ trace_id: traceId })]);
+    expect(delivered).toMatchObject({ trace_id: traceId, span_id: attempts[0].span_id });
+
+    const received = pageEvents(b.adapter!, 'federation.message_received', id);
+    expect(received).toEqual([expect.objectContaining({ trace_id: traceId })]);
+    // The ack's traceparent names the receiver's span, which the sender logged.
+    expect(delivered.ack_span_id).toBe(received[0].span_id);
+
+    expect(
+      a.discovery
+        .events('discovery.route_lookup')
+        .filter((e) => e.trace_id === traceId && e.domain === 'server-b'),
+    ).toHaveLength(1);
+  });
+
   it('delivers a page by address and puts it in both boxes', async () => {
     const id = await send('alex@server-b', 'Meeting moved to 3pm — café ☕');
     const state = await settled(id);
@@ -206,6 +254,19 @@ describe('federated paging between two servers', () => {
     const state = await settled(id);
     expect(state.status).toBe('delivered');
     expect((await inboxOfAlex()).filter((m) => m.message_id === id)).toHaveLength(1);
+    // The trace id was stored with the page: the attempt after the restart still carries it.
+    const [queued] = pageEvents(a.adapter!, 'federation.message_queued', id);
+    expect(queued.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(
+      await eventually(
+        async () => pageEvents(a.adapter!, 'federation.message_delivered', id)[0],
+        5_000,
+        "the sender's delivered line",
+      ),
+    ).toMatchObject({ trace_id: queued.trace_id });
+    expect(pageEvents(b.adapter!, 'federation.message_received', id)).toEqual([
+      expect.objectContaining({ trace_id: queued.trace_id }),
+    ]);
   });
 
   it('stores a duplicate POST once and acknowledges both with the same status', async () => {
@@ -221,6 +282,43 @@ describe('federated paging between two servers', () => {
     expect((await inboxOfAlex()).filter((m) => m.message_id === message.message_id)).toHaveLength(
       1,
     );
+  });
+
+  it("continues a sending server's traceparent and answers with its own span", async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const message = signedMessage({ content: 'traced by a strict peer' });
+    const response = await call(adapterB(), 'POST', '/federation/messages', message, {
+      traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+    });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ status: 'delivered' });
+    const answered = response.headers.get('traceparent') ?? '';
+    expect(answered).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(pageEvents(b.adapter!, 'federation.message_received', message.message_id)).toEqual([
+      expect.objectContaining({ trace_id: traceId, span_id: answered.split('-')[2] }),
+    ]);
+  });
+
+  it('ignores a malformed traceparent (BLNS, oversize, wrong version): the page is delivered under a new trace', async () => {
+    // Header values fetch can send: printable ASCII, without surrounding blanks.
+    const values = [
+      ...naughtyStrings()
+        .filter((v) => /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(v))
+        .filter((_v, i) => i % 15 === 0),
+      `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01${'-x'.repeat(300)}`,
+      `ff-${'a'.repeat(32)}-${'b'.repeat(16)}-01`,
+      `00-${'0'.repeat(32)}-${'b'.repeat(16)}-01`,
+    ];
+    expect(values.length).toBeGreaterThan(10);
+    for (const value of values) {
+      const message = signedMessage({ content: 'malformed trace' });
+      const response = await call(adapterB(), 'POST', '/federation/messages', message, {
+        traceparent: value,
+      });
+      expect([value, response.status, response.body?.status]).toEqual([value, 200, 'delivered']);
+      expect(response.headers.get('traceparent')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      expect(response.headers.get('traceparent')).not.toContain('a'.repeat(32));
+    }
   });
 
   it('answers a signed rejection for an unknown recipient', async () => {
@@ -300,6 +398,13 @@ describe('a receiver that never acknowledges', () => {
       user_id: 'u1',
       username: 'sam',
     });
+    // Until server-s has learnt server-c, attempts end domain_not_found without a request.
+    await eventually(
+      async () =>
+        (await call(sender.discovery.baseUrl, 'POST', '/api/v1/route/server-c')).status === 200,
+      20_000,
+      'server-s to resolve server-c',
+    );
   });
 
   afterAll(async () => {

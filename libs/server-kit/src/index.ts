@@ -9,6 +9,7 @@ export * from './lib/database/controlled-postgres';
 export * from './lib/logging/state-change-log';
 export * from './lib/logging/redact-secrets';
 export * from './lib/logging/trace-context';
+export * from './lib/logging/job-failure-log';
 export * from './lib/http/api-exception.filter';
 export * from './lib/http/create-http-app';
 export * from './lib/http/internal-api.guard';

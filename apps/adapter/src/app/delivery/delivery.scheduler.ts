@@ -4,7 +4,7 @@ import {
   Injectable,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { JsonLogger } from '@pager/server-kit';
+import { DatabaseMonitor, JobFailureLog, JsonLogger } from '@pager/server-kit';
 import { DeliveryService } from './delivery.service';
 
 export const DELIVERY_TICK_MS = 250;
@@ -21,13 +21,29 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
   private running = false;
   private again = false;
   private stopped = false;
+  /**
+   * Poll failures, once per change of state plus a minute summary (not once per tick, 4
+   * a second): a database outage goes to the DatabaseMonitor (`database.unavailable`),
+   * anything else is `federation.outbox_poll_failed` / `_summary` / `outbox_poll_recovered`.
+   */
+  private readonly pollFailures: JobFailureLog;
 
   constructor(
     @Inject(DeliveryService) private readonly delivery: DeliveryService,
-    @Inject(JsonLogger) private readonly logger: JsonLogger,
-  ) {}
+    @Inject(JsonLogger) logger: JsonLogger,
+    @Inject(DatabaseMonitor) database: DatabaseMonitor,
+  ) {
+    this.pollFailures = new JobFailureLog({
+      failedEvent: 'federation.outbox_poll_failed',
+      summaryEvent: 'federation.outbox_poll_failed_summary',
+      recoveredEvent: 'federation.outbox_poll_recovered',
+      sink: (name, fields, level) => logger.event(name, fields, level),
+      database,
+    });
+  }
 
   onApplicationBootstrap(): void {
+    this.pollFailures.start();
     this.delivery.onSlotFreed(() => this.nudge());
     this.schedule(0);
   }
@@ -45,6 +61,7 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.pollFailures.stop();
     await this.delivery.drain(DRAIN_GRACE_MS);
   }
 
@@ -60,12 +77,9 @@ export class DeliveryScheduler implements OnApplicationBootstrap, BeforeApplicat
     let claimed = 0;
     try {
       claimed = await this.delivery.startDueAttempts();
+      this.pollFailures.succeeded();
     } catch (err) {
-      this.logger.event(
-        'federation.outbox_poll_failed',
-        { error: (err as Error).message },
-        'error',
-      );
+      this.pollFailures.failed(err);
     } finally {
       this.running = false;
     }

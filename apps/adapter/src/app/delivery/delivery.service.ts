@@ -7,7 +7,18 @@ import {
   isPermittedAddress,
   messageDigest,
 } from '@pager/protocol';
-import { JsonLogger, ServerKey, createHttpClient } from '@pager/server-kit';
+import {
+  DatabaseMonitor,
+  JsonLogger,
+  ServerKey,
+  TRACEPARENT_HEADER,
+  continueTrace,
+  classifyDatabaseError,
+  createHttpClient,
+  formatTraceparent,
+  parseTraceparent,
+  traceFields,
+} from '@pager/server-kit';
 import type { AxiosInstance } from 'axios';
 import { AdapterMetrics } from '../common/adapter-metrics';
 import { decodeContent } from '../common/stored-content';
@@ -58,6 +69,7 @@ export class DeliveryService {
     @Inject(AdapterMetrics) private readonly metrics: AdapterMetrics,
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
     @Inject(DestinationStore) private readonly destinations: DestinationStore,
+    @Inject(DatabaseMonitor) private readonly database: DatabaseMonitor,
   ) {
     this.daemonHealth = new DaemonHealthLog(logger);
     // Destinations come from announcements the daemon checked; re-check at connect time.
@@ -118,13 +130,18 @@ export class DeliveryService {
     for (const page of pages) {
       const abort = new AbortController();
       const done = this.attempt(page, abort.signal)
-        .catch((err: Error) =>
-          this.logger.event(
-            'federation.delivery_error',
-            { message_id: page.message_id, error: err.message },
-            'error',
-          ),
-        )
+        .catch((err: Error) => {
+          // A database outage fails every page in flight: logged once by the monitor (the
+          // claim's lease hands each page back), not once per page.
+          if (classifyDatabaseError(err) === 'unavailable')
+            this.database.failure('unavailable', err);
+          else
+            this.logger.event(
+              'federation.delivery_error',
+              { message_id: page.message_id, error: err.message, ...spanFields(page) },
+              'error',
+            );
+        })
         .finally(() => {
           this.inFlight.delete(page.id);
           this.slotFreed();
@@ -146,6 +163,7 @@ export class DeliveryService {
           destination: row.destination,
           attempts: row.attempts,
           error: row.last_error,
+          trace_id: row.trace_id ?? undefined,
         },
         'warn',
       );
@@ -180,13 +198,18 @@ export class DeliveryService {
   }
 
   private async attempt(page: ClaimedPage, signal: AbortSignal): Promise<void> {
+    // This attempt's span: a child of the span the page was created in (stored with it).
+    page.span = continueTrace(page.trace_id, page.trace_parent);
     if (page.exhausted) {
       // The worker of the last allowed attempt died: nothing more is sent, the page fails.
       const row = await this.finishPage(page, 'failed', page.last_error ?? 'attempt_interrupted');
       if (row) this.logFinal(page, 'failed', row.last_error, undefined);
       return;
     }
-    const lookup = await this.discovery.resolveRoute(page.destination);
+    const lookup = await this.discovery.resolveRoute(
+      page.destination,
+      formatTraceparent(page.span),
+    );
     if (lookup.kind === 'unavailable') {
       // No attempt was made: none is spent, and the daemon's outage is logged once, not per page.
       this.daemonHealth.unreachable(lookup.error, Date.now());
@@ -216,7 +239,7 @@ export class DeliveryService {
         // Our claim was taken over (its lease ran out): the other holder owns the page now.
         this.logger.event(
           'federation.claim_lost',
-          { message_id: page.message_id, attempt: page.attempts },
+          { message_id: page.message_id, attempt: page.attempts, ...spanFields(page) },
           'warn',
         );
         return;
@@ -325,6 +348,7 @@ export class DeliveryService {
         http_status: sent.httpStatus ?? undefined,
         result: sent.outcome.kind,
         error: error ?? undefined,
+        ...spanFields(page),
       },
       sent.outcome.kind === 'delivered' ? 'info' : 'warn',
     );
@@ -364,7 +388,13 @@ export class DeliveryService {
     const url = `${route.federationUrl.replace(/\/+$/, '')}/messages`;
     this.logger.event(
       'federation.message_sent',
-      { message_id: page.message_id, destination: page.destination, attempt: page.attempts, url },
+      {
+        message_id: page.message_id,
+        destination: page.destination,
+        attempt: page.attempts,
+        url,
+        ...spanFields(page),
+      },
       'debug',
     );
     const startedMs = Date.now();
@@ -380,6 +410,7 @@ export class DeliveryService {
     try {
       res = await this.http.post(url, signed, {
         signal: AbortSignal.any([signal, deadline.signal]),
+        headers: page.span ? { [TRACEPARENT_HEADER]: formatTraceparent(page.span) } : undefined,
       });
     } catch (err) {
       const e = err as { code?: string; message: string };
@@ -398,6 +429,9 @@ export class DeliveryService {
     }
     const retryAfterSeconds = parseRetryAfter(res.headers['retry-after'], Date.now());
     if (res.status >= 200 && res.status < 300) {
+      // The receiver's span (docs/protocol.md §14), logged with the page's final line.
+      const ackSpan = parseTraceparent(res.headers[TRACEPARENT_HEADER] as string | undefined);
+      if (ackSpan && ackSpan.traceId === page.span?.traceId) page.ackSpanId = ackSpan.spanId;
       const verified = await this.verifyAckOf(page, res.data, signed, digests, route);
       if (!verified.ok) return done({ kind: 'transient', error: verified.error }, res.status);
       return done(
@@ -484,6 +518,7 @@ export class DeliveryService {
             attempt: page.attempts,
             error: step.lastError,
             retry_at: new Date(step.atMs).toISOString(),
+            ...spanFields(page),
           },
           'warn',
         );
@@ -512,7 +547,7 @@ export class DeliveryService {
     );
     if (!row) return undefined;
     this.metrics.deliveryOutcomes.inc({ status });
-    await this.webhooks.emit(`message.${status}`, toMessageView(row));
+    await this.webhooks.emit(`message.${status}`, toMessageView(row), spanFields(page));
     return row;
   }
 
@@ -527,6 +562,8 @@ export class DeliveryService {
       message_id: page.message_id,
       destination: page.destination,
       attempts: page.attempts,
+      ...spanFields(page),
+      ack_span_id: page.ackSpanId,
     };
     if (status === 'delivered') this.logger.event('federation.message_delivered', fields);
     else if (status === 'rejected')
@@ -548,6 +585,11 @@ interface SentAttempt {
   httpStatus: number | null;
   digest?: string;
   signedPayload?: string;
+}
+
+/** `trace_id` and `span_id` of the attempt in progress, for every line about the page. */
+function spanFields(page: ClaimedPage): { trace_id?: string; span_id?: string } {
+  return page.span ? traceFields(page.span) : {};
 }
 
 function errorCodeOf(data: unknown): string | undefined {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ReputationAnswer } from '@pager/internal-api';
 import { isValidServerId } from '@pager/protocol';
-import { JsonLogger, createHttpClient } from '@pager/server-kit';
+import { JsonLogger, TRACEPARENT_HEADER, createHttpClient } from '@pager/server-kit';
 import type { AxiosInstance } from 'axios';
 import type { AdapterConfig } from '../config/adapter-config';
 import { ADAPTER_CONFIG } from '../config/adapter-config.module';
@@ -39,9 +39,13 @@ export class DiscoveryClientService {
     });
   }
 
-  /** Endpoints and pinned key of `domain`; `unavailable` when the daemon cannot be asked. */
-  async resolveRoute(domain: string): Promise<RouteLookup> {
-    const lookup = await this.lookUp(domain, {});
+  /**
+   * Endpoints and pinned key of `domain`; `unavailable` when the daemon cannot be asked.
+   * `traceparent`: the page's span, sent to the daemon so that its lines about this
+   * look-up carry the page's trace id (a cached answer asks nothing).
+   */
+  async resolveRoute(domain: string, traceparent?: string): Promise<RouteLookup> {
+    const lookup = await this.lookUp(domain, {}, traceparent);
     return lookup.kind === 'busy' ? { kind: 'unavailable', error: 'daemon_busy' } : lookup;
   }
 
@@ -50,8 +54,12 @@ export class DiscoveryClientService {
    * spends its sender-lookup flood budget for it, and answers `busy` (with the seconds to
    * wait) when that is exhausted (issue 9, amplification).
    */
-  resolveSender(domain: string, clientAddress: string | undefined): Promise<SenderLookup> {
-    return this.lookUp(domain, clientAddress ? { client_address: clientAddress } : {});
+  resolveSender(
+    domain: string,
+    clientAddress: string | undefined,
+    traceparent?: string,
+  ): Promise<SenderLookup> {
+    return this.lookUp(domain, clientAddress ? { client_address: clientAddress } : {}, traceparent);
   }
 
   /**
@@ -96,7 +104,11 @@ export class DiscoveryClientService {
     }
   }
 
-  private async lookUp(domain: string, body: Record<string, string>): Promise<SenderLookup> {
+  private async lookUp(
+    domain: string,
+    body: Record<string, string>,
+    traceparent?: string,
+  ): Promise<SenderLookup> {
     if (!isValidServerId(domain)) return { kind: 'not_found' };
     const cached = this.routes.get(domain);
     if (cached) return cached;
@@ -105,6 +117,7 @@ export class DiscoveryClientService {
       const res = await this.http.post(
         `${this.base}/api/v1/route/${encodeURIComponent(domain)}`,
         body,
+        traceparent ? { headers: { [TRACEPARENT_HEADER]: traceparent } } : undefined,
       );
       if (res.status === 429) {
         const retryAfter = Number(res.headers['retry-after']);

@@ -1,6 +1,12 @@
 import { ApiTags } from '@nestjs/swagger';
-import { ApiRoute } from '@pager/server-kit';
-import { Body, Controller, HttpCode, Inject, Ip, Post, Type } from '@nestjs/common';
+import {
+  ApiRoute,
+  TRACEPARENT_HEADER,
+  formatTraceparent,
+  traceFromHeaders,
+} from '@pager/server-kit';
+import { Body, Controller, Headers, HttpCode, Inject, Ip, Post, Res, Type } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { InboundService } from './inbound.service';
 
 /**
@@ -35,8 +41,18 @@ export function inboundControllerAt(publicPath: string): Type<unknown> {
     })
     @Post('messages')
     @HttpCode(200)
-    receive(@Body() body: unknown, @Ip() clientAddress: string) {
-      return this.inbound.receive(body, clientAddress);
+    receive(
+      @Body() body: unknown,
+      @Ip() clientAddress: string,
+      @Headers(TRACEPARENT_HEADER) traceparent: string | string[] | undefined,
+      @Res({ passthrough: true }) reply: FastifyReply,
+    ) {
+      // docs/protocol.md §14: the sender's traceparent, if valid, is continued (a malformed
+      // one is ignored and a new trace starts); it never changes how the page is handled.
+      // The answer, ack or error, names this request's span.
+      const trace = traceFromHeaders({ traceparent }).context;
+      reply.header(TRACEPARENT_HEADER, formatTraceparent(trace));
+      return this.inbound.receive(body, clientAddress, trace);
     }
   }
   return InboundController;

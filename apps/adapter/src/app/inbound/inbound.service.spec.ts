@@ -117,6 +117,48 @@ describe(InboundService.name, () => {
     throw new Error('expected a refusal');
   }
 
+  it("stores the request's trace with the page and hands it to the daemon's look-up", async () => {
+    const trace = {
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+      flags: 1,
+    };
+    await sut.receive(message(), '203.0.113.7', trace);
+    expect(discovery.resolveSender).toHaveBeenCalledWith(
+      'mirah.example.com',
+      '203.0.113.7',
+      '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    );
+    expect(receipts.recordOnce).toHaveBeenCalledWith(
+      expect.anything(),
+      expect.objectContaining({
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+        traceParent: '00f067aa0ba902b7',
+      }),
+    );
+  });
+
+  it('logs a daemon outage once and its end once, not one refusal per page', async () => {
+    const events = jest.spyOn(JsonLogger.prototype, 'event');
+    try {
+      discovery.resolveSender.mockResolvedValue({ kind: 'unavailable', error: 'daemon_down' });
+      for (let i = 0; i < 20; i++)
+        expect((await refusal(message())).code).toBe('service_unavailable');
+      discovery.resolveSender.mockResolvedValue({ kind: 'not_found' });
+      for (let i = 0; i < 3; i++) expect((await refusal(message())).code).toBe('unknown_server');
+      expect(events.mock.calls.map((c) => c[0])).toEqual([
+        'federation.inbound_daemon_unreachable',
+        'federation.inbound_daemon_reachable',
+        'federation.message_refused',
+        'federation.message_refused',
+        'federation.message_refused',
+      ]);
+      expect(events.mock.calls[1][1]).toMatchObject({ key: 'daemon', total: 20 });
+    } finally {
+      events.mockRestore();
+    }
+  });
+
   it('spends the rate limit of the verified sender server', async () => {
     await sut.receive(message());
     expect(rateLimits.consume).toHaveBeenCalledWith('messages:mirah.example.com', 1000);
@@ -221,7 +263,11 @@ describe(InboundService.name, () => {
       error = err as ProtocolError;
     }
     expect([error?.code, error?.retryAfterSeconds]).toEqual(['rate_limited', 42]);
-    expect(discovery.resolveSender).toHaveBeenCalledWith('mirah.example.com', '203.0.113.7');
+    expect(discovery.resolveSender).toHaveBeenCalledWith(
+      'mirah.example.com',
+      '203.0.113.7',
+      expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/),
+    );
     expect(rateLimits.consume).not.toHaveBeenCalled();
   });
 

@@ -1,4 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import {
   Ack,
   MESSAGE_TYPE_PAGER,
@@ -15,7 +20,16 @@ import {
   validateWire,
   verifyObjectSignature,
 } from '@pager/protocol';
-import { JsonLogger, RateLimitStore, ServerKey } from '@pager/server-kit';
+import {
+  JsonLogger,
+  RateLimitStore,
+  ServerKey,
+  StateChangeLog,
+  TraceContext,
+  formatTraceparent,
+  newTraceContext,
+  traceFields,
+} from '@pager/server-kit';
 import { AdapterMetrics } from '../common/adapter-metrics';
 import type { AdapterConfig } from '../config/adapter-config';
 import { ADAPTER_CONFIG } from '../config/adapter-config.module';
@@ -37,7 +51,15 @@ import { InboxEntry, MessageStore, StoredReceipt } from '../messages/message.sto
  * JSON are done by the HTTP layer), then store durably, then the signed ack.
  */
 @Injectable()
-export class InboundService {
+export class InboundService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  /**
+   * While our daemon cannot be asked, every inbound page is refused `503` (the senders
+   * retry): logged once per change of state plus a minute summary with the count
+   * (`federation.inbound_daemon_unreachable` / `_still_unreachable` / `_reachable`), not
+   * one `federation.message_refused` per page.
+   */
+  private readonly daemonRefusals: StateChangeLog;
+
   constructor(
     @Inject(ADAPTER_CONFIG) private readonly config: AdapterConfig,
     @Inject(DiscoveryClientService) private readonly discovery: DiscoveryClientService,
@@ -50,26 +72,56 @@ export class InboundService {
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
     @Inject(DestinationStore) private readonly destinations: DestinationStore,
     @Inject(DeliveryScheduler) private readonly scheduler: DeliveryScheduler,
-  ) {}
+  ) {
+    this.daemonRefusals = new StateChangeLog({
+      failedEvent: 'federation.inbound_daemon_unreachable',
+      summaryEvent: 'federation.inbound_daemon_still_unreachable',
+      recoveredEvent: 'federation.inbound_daemon_reachable',
+      sink: (name, fields, level) => logger.event(name, fields, level),
+    });
+  }
 
-  /** `clientAddress`: the connection's peer, charged for resolving an unknown sender. */
-  async receive(body: unknown, clientAddress?: string): Promise<Ack> {
+  onApplicationBootstrap(): void {
+    this.daemonRefusals.start();
+  }
+
+  beforeApplicationShutdown(): void {
+    this.daemonRefusals.stop();
+  }
+
+  /**
+   * `clientAddress`: the connection's peer, charged for resolving an unknown sender.
+   * `trace`: this request's span (continuing the sender's `traceparent` or new), logged
+   * with every line about the page and stored with it; it decides nothing.
+   */
+  async receive(
+    body: unknown,
+    clientAddress?: string,
+    trace: TraceContext = newTraceContext(),
+  ): Promise<Ack> {
     try {
-      return await this.check(body, clientAddress);
+      return await this.check(body, clientAddress, trace);
     } catch (err) {
       if (err instanceof ProtocolError) {
         this.metrics.inboundMessages.inc({ result: err.code });
-        this.logger.event(
-          'federation.message_refused',
-          { error: err.code, message: err.message },
-          'warn',
-        );
+        if (err.code === 'service_unavailable')
+          this.daemonRefusals.fail('daemon', { error: err.message, ...traceFields(trace) });
+        else
+          this.logger.event(
+            'federation.message_refused',
+            { error: err.code, message: err.message, ...traceFields(trace) },
+            'warn',
+          );
       }
       throw err;
     }
   }
 
-  private async check(body: unknown, clientAddress?: string): Promise<Ack> {
+  private async check(
+    body: unknown,
+    clientAddress: string | undefined,
+    trace: TraceContext,
+  ): Promise<Ack> {
     assertSupportedVersion(body); // before the schema: a future major gets unsupported_version
     // Schema (address syntax of from/to included: without a valid sender domain no later check can run).
     const wire = validateWire(MessageDto, body);
@@ -97,7 +149,11 @@ export class InboundService {
     if (await this.daemonSays(() => this.discovery.isBlocked(sender))) {
       throw new ProtocolError('blocked', 'the sending server is blocked');
     }
-    const lookup = await this.discovery.resolveSender(sender, clientAddress);
+    const lookup = await this.discovery.resolveSender(
+      sender,
+      clientAddress,
+      formatTraceparent(trace),
+    );
     if (lookup.kind === 'busy') {
       throw new ProtocolError(
         'rate_limited',
@@ -107,6 +163,7 @@ export class InboundService {
     }
     if (lookup.kind === 'unavailable')
       throw new ProtocolError('service_unavailable', 'discovery is unavailable, retry later');
+    this.daemonRefusals.recover('daemon');
     if (lookup.kind === 'blocked')
       throw new ProtocolError('blocked', 'the sending server is blocked');
     if (lookup.kind === 'not_found')
@@ -185,6 +242,8 @@ export class InboundService {
         to: `${to.user}@${to.serverId}`,
         content: message.content,
         priority: message.priority,
+        traceId: trace.traceId,
+        traceParent: trace.spanId,
       };
     }
     const stored = await this.receipts.recordOnce(
@@ -198,9 +257,13 @@ export class InboundService {
       entry,
     );
     if (stored.inboxRow)
-      await this.webhooks.emit('message.received', toMessageView(stored.inboxRow));
+      await this.webhooks.emit(
+        'message.received',
+        toMessageView(stored.inboxRow),
+        traceFields(trace),
+      );
     // A repeat names the digest of the copy stored first, never the repeat's (section 5).
-    return this.answer(message.message_id, stored.digest, stored, sender, !stored.created);
+    return this.answer(message.message_id, stored.digest, stored, sender, !stored.created, trace);
   }
 
   private async answer(
@@ -209,6 +272,7 @@ export class InboundService {
     receipt: StoredReceipt,
     sender: string,
     duplicate: boolean,
+    trace: TraceContext,
   ): Promise<Ack> {
     this.metrics.inboundMessages.inc({ result: duplicate ? 'duplicate' : receipt.status });
     this.logger.event('federation.message_received', {
@@ -217,6 +281,7 @@ export class InboundService {
       status: receipt.status,
       reason: receipt.reason ?? undefined,
       duplicate,
+      ...traceFields(trace),
     });
     const ack: Omit<Ack, 'signature'> = {
       version: PROTOCOL_VERSION,

@@ -135,6 +135,31 @@ describe(MessageStore.name, () => {
     expect(await outbox.finish(again, 'delivered', null, now, null)).toBe(true);
   });
 
+  it("keeps a queued page's trace id and parent span for every claim, by any store instance", async () => {
+    const now = Date.now();
+    await new MessageStore(dataSource).queueFederated({
+      messageId: newMessageId(),
+      originServer: 'home.test',
+      senderUserId: 'u1',
+      from: 'alice@home.test',
+      to: 'bob@remote.test',
+      contentJson: encodeContent('traced'),
+      priority: 1,
+      destination: 'remote.test',
+      createdAt: new Date(now),
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      traceParent: '00f067aa0ba902b7',
+    });
+    await queue(1, now); // queued without a trace (before the migration): nulls
+    const claimed = await new MessageStore(dataSource).claimDue(10, now, 30_000);
+    expect(claimed.map((p) => [p.trace_id, p.trace_parent]).sort()).toEqual([
+      [null, null],
+      ['4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7'],
+    ]);
+    const again = await new MessageStore(dataSource).claimDue(10, now + 31_000, 30_000);
+    expect(again.find((p) => p.trace_id !== null)?.trace_parent).toBe('00f067aa0ba902b7');
+  });
+
   it('hands a claim back without counting the attempt', async () => {
     const now = Date.now();
     await queue(1, now);

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { TraceContext } from '@pager/server-kit';
 import { DataSource, EntityManager } from 'typeorm';
 import { Batcher } from '../common/batcher';
 import { encodeContent } from '../common/stored-content';
@@ -25,6 +26,9 @@ export interface QueuedPage {
   priority: number;
   destination: string;
   createdAt: Date;
+  /** The page's trace (32 hex digits) and the span its attempts parent from (16), if any. */
+  traceId?: string | null;
+  traceParent?: string | null;
 }
 
 /** A local page, delivered at once into both boxes (`insertLocal`). */
@@ -38,6 +42,9 @@ export interface LocalPage {
   contentJson: string;
   priority: number;
   createdAt: Date;
+  /** The page's trace (32 hex digits) and the span its attempts parent from (16), if any. */
+  traceId?: string | null;
+  traceParent?: string | null;
 }
 
 /** A federated page claimed for one attempt; `claimToken` fences the outcome update. */
@@ -51,6 +58,13 @@ export interface ClaimedPage extends MessageRow {
   exhausted: boolean;
   /** The probe of an unreachable destination: a failure hands it back (no attempt spent). */
   probe: boolean;
+  /** The page's trace id and the span its attempts parent from; null for older pages. */
+  trace_id: string | null;
+  trace_parent: string | null;
+  /** Set by the delivery service: the span of the attempt in progress (not stored). */
+  span?: TraceContext;
+  /** The receiver's span from the ack's `traceparent`, if it sent one in this trace. */
+  ackSpanId?: string;
 }
 
 /** One request that left for a destination (SERVICES.md: the page's attempt history). */
@@ -92,6 +106,9 @@ export interface InboxEntry {
   to: string;
   content: string;
   priority: number;
+  /** The inbound request's trace id and span (docs/operations.md), stored with the page. */
+  traceId?: string | null;
+  traceParent?: string | null;
 }
 
 export interface StoredReceipt {
@@ -182,11 +199,13 @@ export class MessageStore {
   private async insertQueued(pages: QueuedPage[]): Promise<void[]> {
     await this.db.query(
       `INSERT INTO messages (message_id, origin_server, sender_user_id, from_address, to_address, content_json, priority,
-         status, destination, attempts, next_attempt_at, created_at)
+         status, destination, attempts, next_attempt_at, created_at, trace_id, trace_parent)
        SELECT v.message_id, v.origin_server, v.sender_user_id, v.from_address, v.to_address, v.content_json, v.priority,
-         'queued', v.destination, 0, v.created_at, v.created_at
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::smallint[], $8::text[], $9::timestamptz[])
-         AS v(message_id, origin_server, sender_user_id, from_address, to_address, content_json, priority, destination, created_at)`,
+         'queued', v.destination, 0, v.created_at, v.created_at, v.trace_id, v.trace_parent
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::smallint[], $8::text[], $9::timestamptz[],
+         $10::text[], $11::text[])
+         AS v(message_id, origin_server, sender_user_id, from_address, to_address, content_json, priority, destination, created_at,
+           trace_id, trace_parent)`,
       [
         pages.map((p) => p.messageId),
         pages.map((p) => p.originServer),
@@ -197,6 +216,8 @@ export class MessageStore {
         pages.map((p) => p.priority),
         pages.map((p) => p.destination),
         pages.map((p) => p.createdAt),
+        pages.map((p) => p.traceId ?? null),
+        pages.map((p) => p.traceParent ?? null),
       ],
     );
     return pages.map(() => undefined);
@@ -206,8 +227,8 @@ export class MessageStore {
   async insertLocal(manager: EntityManager, page: LocalPage): Promise<MessageRow> {
     const rows = (await manager.query(
       `INSERT INTO messages (message_id, origin_server, sender_user_id, recipient_user_id, from_address, to_address,
-         content_json, priority, status, created_at, delivered_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'delivered', $9, $9)
+         content_json, priority, status, created_at, delivered_at, trace_id, trace_parent)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'delivered', $9, $9, $10, $11)
        RETURNING ${MESSAGE_VIEW_COLUMNS}`,
       [
         page.messageId,
@@ -219,6 +240,8 @@ export class MessageStore {
         page.contentJson,
         page.priority,
         page.createdAt,
+        page.traceId ?? null,
+        page.traceParent ?? null,
       ],
     )) as MessageRow[];
     return rows[0];
@@ -327,7 +350,7 @@ export class MessageStore {
          SET status = 'sending', attempts = LEAST(m.attempts + 1, $5::integer), next_attempt_at = $3, claim_token = $4
          FROM locked WHERE m.id = locked.id
          RETURNING ${columns}, m.destination, m.claim_token, locked.attempts >= $5::integer AS exhausted,
-           false AS probe`,
+           false AS probe, m.trace_id, m.trace_parent`,
         [new Date(nowMs), limit, new Date(nowMs + leaseMs), token, maxAttempts, perDestination],
       )) as [ClaimedPage[], number];
       return rows;
@@ -358,7 +381,8 @@ export class MessageStore {
        UPDATE messages m
        SET status = 'sending', attempts = LEAST(m.attempts + 1, $5::integer), next_attempt_at = $3, claim_token = $4
        FROM pick WHERE m.id = pick.id
-       RETURNING ${columns}, m.destination, m.claim_token, pick.attempts >= $5::integer AS exhausted, true AS probe`,
+       RETURNING ${columns}, m.destination, m.claim_token, pick.attempts >= $5::integer AS exhausted, true AS probe,
+         m.trace_id, m.trace_parent`,
       [destination, new Date(nowMs), new Date(nowMs + leaseMs), randomUUID(), maxAttempts],
     );
     return rows[0];
@@ -375,11 +399,11 @@ export class MessageStore {
     nowMs: number,
     holdMs: number,
     limit = 1000,
-  ): Promise<(MessageRow & { destination: string })[]> {
+  ): Promise<(MessageRow & { destination: string; trace_id: string | null })[]> {
     const columns = MESSAGE_VIEW_COLUMNS.split(', ')
       .map((c) => `m.${c}`)
       .join(', ');
-    return this.update<MessageRow & { destination: string }>(
+    return this.update<MessageRow & { destination: string; trace_id: string | null }>(
       `WITH doomed AS (
          SELECT m.id, CASE WHEN d.state = 'stopped' THEN 'delivery_stopped' ELSE 'destination_unreachable' END AS error
          FROM messages m JOIN destinations d ON d.server_id = m.destination
@@ -391,7 +415,7 @@ export class MessageStore {
        UPDATE messages m
        SET status = 'failed', last_error = doomed.error, next_attempt_at = NULL, claim_token = NULL
        FROM doomed WHERE m.id = doomed.id
-       RETURNING ${columns}, m.destination`,
+       RETURNING ${columns}, m.destination, m.trace_id`,
       [new Date(nowMs), new Date(nowMs - holdMs), limit],
     );
   }
@@ -671,18 +695,18 @@ export class MessageStore {
     })[] = await this.db.query(
       `WITH v AS (
            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
-             $7::boolean[], $8::text[], $9::text[], $10::text[], $11::text[], $12::smallint[])
+             $7::boolean[], $8::text[], $9::text[], $10::text[], $11::text[], $12::smallint[], $13::text[], $14::text[])
              AS v(sender_server, message_id, digest, status, reason, received_at,
-               with_inbox, recipient_user_id, from_address, to_address, content_json, priority)
+               with_inbox, recipient_user_id, from_address, to_address, content_json, priority, trace_id, trace_parent)
          ), receipt AS (
            INSERT INTO inbound_receipts (sender_server, message_id, message_digest, status, reason, received_at)
            SELECT sender_server, message_id, digest, status, reason, received_at FROM v
            ON CONFLICT DO NOTHING RETURNING sender_server, message_id
          ), inbox AS (
            INSERT INTO messages (message_id, origin_server, recipient_user_id, from_address, to_address, content_json,
-             priority, status, created_at, delivered_at)
+             priority, status, created_at, delivered_at, trace_id, trace_parent)
            SELECT v.message_id, v.sender_server, v.recipient_user_id, v.from_address, v.to_address, v.content_json,
-             v.priority, 'delivered', v.received_at, v.received_at
+             v.priority, 'delivered', v.received_at, v.received_at, v.trace_id, v.trace_parent
            FROM v JOIN receipt r ON r.sender_server = v.sender_server AND r.message_id = v.message_id
            WHERE v.with_inbox
            RETURNING origin_server, ${MESSAGE_VIEW_COLUMNS}
@@ -705,6 +729,8 @@ export class MessageStore {
         sorted.map((i) => i.inbox?.to ?? null),
         sorted.map((i) => (i.inbox === null ? null : encodeContent(i.inbox.content))),
         sorted.map((i) => i.inbox?.priority ?? null),
+        sorted.map((i) => i.inbox?.traceId ?? null),
+        sorted.map((i) => i.inbox?.traceParent ?? null),
       ],
     );
     const byKey = new Map<string, RecordResult>();

@@ -1,6 +1,6 @@
 import { ApiTags } from '@nestjs/swagger';
-import { ApiRoute } from '@pager/server-kit';
-import { Body, Controller, Get, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiRoute, TRACEPARENT_HEADER, formatTraceparent } from '@pager/server-kit';
+import { Body, Controller, Get, Headers, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { MessagesService } from './messages.service';
 
@@ -20,9 +20,15 @@ export class MessagesController {
     errors: ['validation_failed', 'not_found', 'invalid_address', 'unknown_recipient', 'blocked'],
   })
   @Post('messages')
-  async send(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
-    const r = await this.messages.send(body);
+  async send(
+    @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Headers(TRACEPARENT_HEADER) traceparent: string | string[] | undefined,
+  ) {
+    const r = await this.messages.send(body, traceparent);
     reply.status(r.status);
+    // The page's creation span: a caller that sent none learns the trace to follow.
+    reply.header(TRACEPARENT_HEADER, formatTraceparent(r.trace));
     return r.body;
   }
 

@@ -6,7 +6,7 @@ import {
   newMessageId,
   parseProtocolTimestamp,
 } from '@pager/protocol';
-import { JsonLogger } from '@pager/server-kit';
+import { JsonLogger, TraceContext, traceFields, traceFromHeaders } from '@pager/server-kit';
 import { DataSource } from 'typeorm';
 import { AdapterMetrics } from '../common/adapter-metrics';
 import { codePointLength, invalid, requireBody } from '../common/input-rules';
@@ -31,6 +31,8 @@ export interface SendResult {
     to: string;
     created_at: string;
   };
+  /** The page's creation span (a child of the caller's `traceparent`, or a new trace). */
+  trace: TraceContext;
 }
 
 const DEFAULT_LIMIT = 50;
@@ -51,7 +53,12 @@ export class MessagesService {
     @Inject(AdapterMetrics) private readonly metrics: AdapterMetrics,
   ) {}
 
-  async send(body: unknown): Promise<SendResult> {
+  /**
+   * `traceparent`: the caller's W3C trace context header, continued if valid, else a new
+   * trace starts (never an error); its id is stored with the page and sent with every
+   * attempt (docs/operations.md, "Following a page across servers").
+   */
+  async send(body: unknown, traceparent?: string | string[]): Promise<SendResult> {
     const b = requireBody(body);
     if (typeof b.sender_user_id !== 'string') throw invalid('sender_user_id: must be a string');
     if (typeof b.to !== 'string' || b.to.length > 1000)
@@ -78,6 +85,7 @@ export class MessagesService {
       );
     const messageId = newMessageId();
     const createdAt = new Date();
+    const trace = traceFromHeaders({ traceparent }).context;
 
     if (target.kind === 'local') {
       const row = await this.db.transaction(async (manager) => {
@@ -96,6 +104,8 @@ export class MessagesService {
           contentJson: encodeContent(content),
           priority,
           createdAt,
+          traceId: trace.traceId,
+          traceParent: trace.spanId,
         });
       });
       this.metrics.localMessages.inc();
@@ -103,11 +113,13 @@ export class MessagesService {
         message_id: messageId,
         from,
         to: target.address,
+        ...traceFields(trace),
       });
       const view = toMessageView(row);
-      await this.webhooks.emit('message.received', view);
-      await this.webhooks.emit('message.delivered', view);
+      await this.webhooks.emit('message.received', view, traceFields(trace));
+      await this.webhooks.emit('message.delivered', view, traceFields(trace));
       return {
+        trace,
         status: 201,
         body: {
           message_id: messageId,
@@ -129,15 +141,19 @@ export class MessagesService {
       priority,
       destination: target.domain,
       createdAt,
+      traceId: trace.traceId,
+      traceParent: trace.spanId,
     });
     this.logger.event('federation.message_queued', {
       message_id: messageId,
       from,
       to: target.address,
       destination: target.domain,
+      ...traceFields(trace),
     });
     this.scheduler.nudge();
     return {
+      trace,
       status: 202,
       body: {
         message_id: messageId,

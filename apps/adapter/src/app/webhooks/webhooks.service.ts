@@ -5,7 +5,7 @@ import {
   Injectable,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { JsonLogger, createHttpClient } from '@pager/server-kit';
+import { DatabaseMonitor, JobFailureLog, JsonLogger, createHttpClient } from '@pager/server-kit';
 import type { AxiosInstance } from 'axios';
 import { DataSource } from 'typeorm';
 import { AdapterMetrics } from '../common/adapter-metrics';
@@ -69,6 +69,8 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
   private running: Promise<void> | undefined;
   private stopped = false;
   private lastCleanupMs = 0;
+  /** Poll failures once per change of state plus a minute summary (a database outage: the monitor). */
+  private readonly pollFailures: JobFailureLog;
   private readonly recording = new Batcher<NewEvent, void>((items) => this.insert(items), {
     maxBatch: 256,
     maxRunning: 2,
@@ -79,7 +81,15 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @Inject(AdapterMetrics) private readonly metrics: AdapterMetrics,
     @Inject(DataSource) private readonly db: DataSource,
+    @Inject(DatabaseMonitor) database: DatabaseMonitor,
   ) {
+    this.pollFailures = new JobFailureLog({
+      failedEvent: 'webhook.poll_failed',
+      summaryEvent: 'webhook.poll_failed_summary',
+      recoveredEvent: 'webhook.poll_recovered',
+      sink: (name, fields, level) => logger.event(name, fields, level),
+      database,
+    });
     this.url = config.pagerWebhookUrl;
     this.secret = config.pagerWebhookSecret;
     this.http = this.url
@@ -90,8 +100,13 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
   /**
    * Records `event` about `message` (a message view) for posting; resolves once the row is
    * committed. Call it after the page's own change is committed. Never throws.
+   * `logFields` (e.g. the page's `trace_id`) go on the line logged if recording fails.
    */
-  async emit(event: WebhookEvent, message: object): Promise<void> {
+  async emit(
+    event: WebhookEvent,
+    message: object,
+    logFields: Record<string, unknown> = {},
+  ): Promise<void> {
     if (this.url === undefined) return;
     const eventId = randomUUID();
     const createdAt = new Date();
@@ -105,12 +120,17 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
       await this.recording.submit({ eventId, event, body, createdAt });
       this.poke();
     } catch (err) {
-      this.logger.event('webhook.record_failed', { event, error: (err as Error).message }, 'error');
+      this.logger.event(
+        'webhook.record_failed',
+        { event, error: (err as Error).message, ...logFields },
+        'error',
+      );
     }
   }
 
   onApplicationBootstrap(): void {
     if (this.url === undefined) return;
+    this.pollFailures.start();
     if (this.secret === undefined)
       this.logger.event('webhook.unsigned', { reason: 'PAGER_WEBHOOK_SECRET is not set' }, 'warn');
     this.schedule(0);
@@ -119,6 +139,7 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.pollFailures.stop();
     // Posts in flight finish (5 s at most); what is left stays in the table for next time.
     await this.running;
   }
@@ -132,9 +153,11 @@ export class WebhooksService implements OnApplicationBootstrap, BeforeApplicatio
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.running = this.postDue()
-        .catch((err: Error) =>
-          this.logger.event('webhook.poll_failed', { error: err.message }, 'error'),
-        )
+        .then((more) => {
+          this.pollFailures.succeeded();
+          return more;
+        })
+        .catch((err: Error) => this.pollFailures.failed(err))
         .then((more) => {
           this.running = undefined;
           this.schedule(more === true ? 0 : WEBHOOK_POLL_MS);

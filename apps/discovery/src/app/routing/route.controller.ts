@@ -1,5 +1,12 @@
-import { ApiRoute } from '@pager/server-kit';
-import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import {
+  ApiRoute,
+  JsonLogger,
+  TRACEPARENT_HEADER,
+  parseTraceparent,
+  childSpan,
+  traceFields,
+} from '@pager/server-kit';
+import { Body, Controller, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ProtocolError } from '@pager/protocol';
 import { isIP } from 'node:net';
@@ -12,6 +19,7 @@ export class RouteController {
   constructor(
     @Inject(RoutingService) private readonly routing: RoutingService,
     @Inject(SenderKeyRefresh) private readonly keyRefresh: SenderKeyRefresh,
+    @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
   /**
@@ -29,8 +37,33 @@ export class RouteController {
   })
   @Post(':domain')
   @HttpCode(200)
-  route(@Param('domain') domain: string, @Body() body: unknown): Promise<Route> {
-    return this.routing.route(domain, clientAddressOf(body));
+  async route(
+    @Param('domain') domain: string,
+    @Body() body: unknown,
+    @Headers(TRACEPARENT_HEADER) traceparent: string | string[] | undefined,
+  ): Promise<Route> {
+    // A look-up for a page (the adapter sends the page's span): one line with its trace id,
+    // so that the page can be followed into the daemon (docs/operations.md). Untraced
+    // look-ups log nothing; a malformed header is ignored.
+    const parent = parseTraceparent(traceparent);
+    if (parent === undefined) return this.routing.route(domain, clientAddressOf(body));
+    const span = childSpan(parent);
+    try {
+      const route = await this.routing.route(domain, clientAddressOf(body));
+      this.logger.event('discovery.route_lookup', {
+        domain,
+        result: route.source,
+        ...traceFields(span),
+      });
+      return route;
+    } catch (err) {
+      this.logger.event('discovery.route_lookup', {
+        domain: domain.slice(0, 253),
+        result: err instanceof ProtocolError ? err.code : 'error',
+        ...traceFields(span),
+      });
+      throw err;
+    }
   }
 
   @ApiRoute({

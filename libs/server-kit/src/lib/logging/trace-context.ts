@@ -73,6 +73,31 @@ export function traceFromHeaders(headers: Record<string, string | string[] | und
     : { context: newTraceContext(), continued: false };
 }
 
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
+
+/**
+ * A new span under a stored context (a page's `trace_id` and the span its later work
+ * parents from, e.g. read back from the outbox after a restart): a child of it when both
+ * are valid ids (32 and 16 lowercase hex digits, not all zero), else a new trace (pages
+ * stored before tracing, or a damaged row). Sampled. Pure but for the random span id.
+ */
+export function continueTrace(
+  traceId: string | null | undefined,
+  parentSpanId: string | null | undefined,
+): TraceContext {
+  if (
+    typeof traceId === 'string' &&
+    typeof parentSpanId === 'string' &&
+    TRACE_ID.test(traceId) &&
+    SPAN_ID.test(parentSpanId) &&
+    !/^0+$/.test(traceId) &&
+    !/^0+$/.test(parentSpanId)
+  )
+    return childSpan({ traceId, spanId: parentSpanId, flags: 0x01 });
+  return newTraceContext();
+}
+
 /** Log fields naming a context: `trace_id` and `span_id`. */
 export function traceFields(context: TraceContext): { trace_id: string; span_id: string } {
   return { trace_id: context.traceId, span_id: context.spanId };
