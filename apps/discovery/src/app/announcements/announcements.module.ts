@@ -11,6 +11,7 @@ import { OwnAnnouncementScheduler } from './own-announcement.scheduler';
 import { OwnAnnouncementService } from './own-announcement.service';
 import { SenderAuthenticator } from './sender-authenticator';
 import { TableBound } from './table-bound.service';
+import { KeyConflicts } from './key-conflicts.service';
 
 @Module({
   imports: [PeersModule, PinsModule, BlocklistModule, ReputationModule],
@@ -23,6 +24,7 @@ import { TableBound } from './table-bound.service';
     AnnouncementIntake,
     SenderAuthenticator,
     TableBound,
+    KeyConflicts,
   ],
   exports: [
     OwnAnnouncementService,

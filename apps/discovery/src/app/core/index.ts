@@ -4,3 +4,5 @@
 export * from './query-flooding';
 export * from './endpoint-policy';
 export * from './reputation';
+export * from './pin-decision';
+export * from './pin-history';
