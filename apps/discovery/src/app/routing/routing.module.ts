@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AnnouncementsModule } from '../announcements/announcements.module';
 import { BlocklistModule } from '../blocklist/blocklist.module';
 import { PeersModule } from '../peers/peers.module';
+import { PinsModule } from '../pins/pins.module';
 import { QueryCacheStore } from './query-cache.store';
 import { QueryController } from './query.controller';
 import { QueryService } from './query.service';
@@ -11,7 +12,7 @@ import { RoutingService } from './routing.service';
 import { SenderLookupBudget } from './sender-lookup-budget.service';
 
 @Module({
-  imports: [AnnouncementsModule, PeersModule, BlocklistModule],
+  imports: [AnnouncementsModule, PeersModule, PinsModule, BlocklistModule],
   controllers: [QueryController, RouteController],
   providers: [QueryCacheStore, QueryService, RoutingService, SenderLookupBudget, SenderKeyRefresh],
 })
