@@ -99,7 +99,12 @@ export class AnnouncementIntake {
       return { outcome: 'dropped', reason: 'table_bound' };
     }
     if (verdict.pin !== 'same') {
-      const settled = await this.settlePin(raw as Record<string, unknown>, verdict, senderId, options);
+      const settled = await this.settlePin(
+        raw as Record<string, unknown>,
+        verdict,
+        senderId,
+        options,
+      );
       if (settled !== null) return settled;
     }
     let stored: boolean;

@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { DIRECT_PATH, PinConfirmation, PinDecisionInput, decidePin, pinPathOf } from './pin-decision';
+import {
+  DIRECT_PATH,
+  PinConfirmation,
+  PinDecisionInput,
+  decidePin,
+  pinPathOf,
+} from './pin-decision';
 
 const A = 'A'.repeat(64);
 const B = 'B'.repeat(64);
@@ -37,9 +43,9 @@ describe('decidePin with a pin', () => {
   });
 
   it('calls a rotation_signature that does not verify a forged rotation', () => {
-    expect(decidePin(input({ pinned: B, incoming: incoming({ rotation: 'invalid' }) }))).toMatchObject(
-      { kind: 'conflict', reason: 'forged_rotation' },
-    );
+    expect(
+      decidePin(input({ pinned: B, incoming: incoming({ rotation: 'invalid' }) })),
+    ).toMatchObject({ kind: 'conflict', reason: 'forged_rotation' });
   });
 
   it('refuses another key even by an unestablished path (the key is the offence, not the path)', () => {
@@ -60,10 +66,12 @@ describe('decidePin on first contact', () => {
 
   it('pins once a second distinct path brings the same key', () => {
     const confirmations: PinConfirmation[] = [{ fingerprint: A, path: 'n1.example' }];
-    expect(decidePin(input({ confirmations, incoming: incoming({ path: 'n2.example' }) }))).toEqual({
-      kind: 'pin',
-      paths: ['n1.example', 'n2.example'],
-    });
+    expect(decidePin(input({ confirmations, incoming: incoming({ path: 'n2.example' }) }))).toEqual(
+      {
+        kind: 'pin',
+        paths: ['n1.example', 'n2.example'],
+      },
+    );
   });
 
   it('counts the same neighbour twice once', () => {
@@ -87,7 +95,9 @@ describe('decidePin on first contact', () => {
       { fingerprint: A, path: 'n1.example' },
       { fingerprint: B, path: 'n2.example' },
     ];
-    const decision = decidePin(input({ confirmations, incoming: incoming({ path: 'n3.example' }) }));
+    const decision = decidePin(
+      input({ confirmations, incoming: incoming({ path: 'n3.example' }) }),
+    );
     expect(decision).toMatchObject({ kind: 'conflict', reason: 'paths_disagree' });
   });
 
@@ -117,9 +127,12 @@ describe('decidePin on first contact', () => {
         let pinnedAt: number | null = null;
         paths.forEach((p, i) => {
           if (pinnedAt !== null) return;
-          const d = decidePin(input({ confirmations, required: k, incoming: incoming({ path: p }) }));
+          const d = decidePin(
+            input({ confirmations, required: k, incoming: incoming({ path: p }) }),
+          );
           if (d.kind === 'pin') pinnedAt = i;
-          else if (d.kind === 'pending' && d.newPath) confirmations.push({ fingerprint: A, path: p });
+          else if (d.kind === 'pending' && d.newPath)
+            confirmations.push({ fingerprint: A, path: p });
         });
         const firstK = new Set<string>();
         let expected: number | null = null;

@@ -62,7 +62,10 @@ export function pinHistoryHash(entry: Omit<PinHistoryEntry, 'hash'>): string {
 }
 
 /** The entry that follows `head` (null: the chain is empty). */
-export function chainEntry(head: PinHistoryEntry | null, fields: PinHistoryFields): PinHistoryEntry {
+export function chainEntry(
+  head: PinHistoryEntry | null,
+  fields: PinHistoryFields,
+): PinHistoryEntry {
   const unhashed = {
     ...fields,
     seq: head === null ? 1 : head.seq + 1,
@@ -93,7 +96,8 @@ export function verifyChain(
   let length = head?.seq ?? 0;
   for (const entry of entries) {
     const expectedSeq = previous === null ? 1 : previous.seq + 1;
-    if (entry.seq !== expectedSeq) return { ok: false, brokenAt: expectedSeq, reason: 'seq', length };
+    if (entry.seq !== expectedSeq)
+      return { ok: false, brokenAt: expectedSeq, reason: 'seq', length };
     const expectedPrev = previous === null ? PIN_HISTORY_GENESIS : previous.hash;
     if (entry.prev_hash !== expectedPrev) {
       return { ok: false, brokenAt: entry.seq, reason: 'prev_hash', length };

@@ -28,7 +28,9 @@ export class PinConfirmationsAndHistory1765000000000 implements MigrationInterfa
         last_seen timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (server_id, path, fingerprint)
       )`);
-    await runner.query('CREATE INDEX pin_confirmations_last_seen_idx ON pin_confirmations (last_seen)');
+    await runner.query(
+      'CREATE INDEX pin_confirmations_last_seen_idx ON pin_confirmations (last_seen)',
+    );
     await runner.query(`
       CREATE TABLE pin_history (
         seq bigint PRIMARY KEY CHECK (seq >= 1),

@@ -114,10 +114,9 @@ export class PinStore {
       const pin = pinRows[0] ?? null;
       const confirmations: PinConfirmation[] =
         pin === null
-          ? await tx.query(
-              'SELECT fingerprint, path FROM pin_confirmations WHERE server_id = $1',
-              [arrival.serverId],
-            )
+          ? await tx.query('SELECT fingerprint, path FROM pin_confirmations WHERE server_id = $1', [
+              arrival.serverId,
+            ])
           : [];
       const decision = decidePin({
         pinned: pin?.fingerprint ?? null,
@@ -375,9 +374,7 @@ async function recordConfirmation(tx: EntityManager, arrival: KeyArrival): Promi
 /** Appends to the global chain under its lock, in the caller's transaction. */
 async function append(tx: EntityManager, fields: PinHistoryFields): Promise<PinHistoryEntry> {
   await tx.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.pin_history'))");
-  const rows: HistoryRow[] = await tx.query(
-    'SELECT * FROM pin_history ORDER BY seq DESC LIMIT 1',
-  );
+  const rows: HistoryRow[] = await tx.query('SELECT * FROM pin_history ORDER BY seq DESC LIMIT 1');
   const entry = chainEntry(rows.length === 0 ? null : toEntry(rows[0]), fields);
   await tx.query(
     `INSERT INTO pin_history
