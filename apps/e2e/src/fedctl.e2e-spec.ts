@@ -315,8 +315,19 @@ describe('fedctl against two running servers', () => {
     writeFileSync(join(work, 'wrong.json'), '{"version":"1.0","peers":"no"}');
     expect((await fedctl(['peers', 'import', join(work, 'wrong.json')])).code).toBe(3);
 
+    const listed = await fedctl(['--json', 'pins']);
+    expect(listed.code).toBe(0);
+    expect(listed.json.pins.map((p: { server_id: string }) => p.server_id)).toContain('fedctl-b');
     expect((await fedctl(['pins', 'forget', 'fedctl-b'])).code).toBe(0);
     expectRefused(await fedctl(['--json', 'pins', 'forget', 'fedctl-b']), 3, 'not_found');
+    const history = await fedctl(['--json', 'pins', 'history', 'fedctl-b']);
+    expect(history.code).toBe(0);
+    expect(history.json.entries.map((e: { event: string }) => e.event)).toEqual([
+      'pinned',
+      'forgotten',
+    ]);
+    expect(history.json.chain.intact).toBe(true);
+    expect((await fedctl(['pins', 'history', 'fedctl-b'])).stdout).toContain('chain: intact');
   });
 
   it('destinations, destination, stop, resume, retry', async () => {

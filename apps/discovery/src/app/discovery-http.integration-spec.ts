@@ -395,10 +395,12 @@ describe('internal API', () => {
     const report = { server_id: 'mirah.example.com', reason: 'spam', details: 'x' };
     expect((await call('POST', '/api/v1/reputation/report', report)).status).toBe(201);
     const { body } = await call('GET', '/api/v1/reputation/mirah.example.com');
+    // The key_mismatch above was a key conflict of mirah's (-20 each), the report -5.
     expect(body).toMatchObject({
       server_id: 'mirah.example.com',
       reports: 1,
-      score: 95,
+      key_conflicts: 1,
+      score: 75,
       blocked: false,
     });
     expect((await call('GET', '/api/v1/reputation/never-seen.example')).status).toBe(404);

@@ -25,6 +25,7 @@ import {
   renderTable,
   stateColour,
 } from './render';
+import { PIN_COLUMNS, pinRows, renderPinHistory } from './pins-view';
 import {
   Probe,
   StatusSummary,
@@ -54,7 +55,8 @@ Configuration (flags win over the environment):
 
 Exit codes:
   0   done; for "status": healthy; for "keys rotate": both services reloaded the new pair
-  1   "status" only: degraded (a service not ready, a destination unreachable)
+  1   "status": degraded (a service not ready, a destination unreachable);
+      "pins history": the pin history chain is broken
   2   a service could not be reached (refused, timed out, unreadable answer); for
       "keys rotate": the files were rotated, restart that service to load them
   3   a service refused the request (its error code and message are printed); for
@@ -540,11 +542,38 @@ function buildProgram(io: FedctlIo, state: { exitCode: ExitCode; json: boolean }
       );
     });
 
-  program
+  const pins = program
     .command('pins')
-    .description('pinned keys (trust on first use): pins forget <server>')
+    .description(
+      'pinned keys and servers pending confirmation (PIN_CONFIRMATIONS); pins history <server>, pins forget <server>',
+    )
+    .action(async (_opts: unknown, cmd: Command) => {
+      const c = context(cmd);
+      const answer = await c.discovery.pins();
+      c.emit(answer, () => {
+        const rows = pinRows(answer);
+        return (
+          renderTable(PIN_COLUMNS, rows, c.config.colour) +
+          `${answer.required_confirmations} distinct path(s) needed before a new server is pinned\n`
+        );
+      });
+    });
+  pins
+    .command('history <server>')
+    .description(
+      "a server's pin history (pinned, rotated, conflict, forgotten) and the chain check at start; exit 1 when the chain is broken",
+    )
+    .action(async (server: string, _opts: unknown, cmd: Command) => {
+      const c = context(cmd);
+      const answer = await c.discovery.pinHistory(server);
+      c.emit(answer, () => renderPinHistory(answer, c.config.colour));
+      if (answer.chain.intact === false) state.exitCode = EXIT.degraded;
+    });
+  pins
     .command('forget <server>')
-    .description("forget a server's pinned key: its next announcement is pinned anew")
+    .description(
+      "forget a server's pinned key or pending confirmations (a conflict included): it starts afresh",
+    )
     .action(async (server: string, _opts: unknown, cmd: Command) => {
       const c = context(cmd);
       await c.discovery.forgetPin(server);

@@ -3,8 +3,8 @@ import { InternalApiFailure } from '@pager/internal-api';
 /**
  * fedctl's exit codes (docs/fedctl.md, `fedctl --help`):
  * - 0 `ok`: done; for `status`, both services ready and no destination unreachable;
- * - 1 `degraded`: `status` only: a service answers but is not ready, or a destination is
- *   unreachable;
+ * - 1 `degraded`: `status`: a service answers but is not ready, or a destination is
+ *   unreachable; `pins history`: the pin history's hash chain failed its check at start;
  * - 2 `unreachable`: a service gave no answer (refused, timed out, bad answer);
  * - 3 `refused`: a service answered with an error (`{ error, message }`, e.g. `not_found`);
  * - 64 `usage`: bad arguments or configuration (nothing was sent).

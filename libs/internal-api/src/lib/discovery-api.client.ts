@@ -10,6 +10,8 @@ import type {
   PeersQuery,
   KeyReloadAnswer,
   KeysAnswer,
+  PinHistoryAnswer,
+  PinsAnswer,
   ReadinessAnswer,
   ReputationAnswer,
   ReputationReportRequest,
@@ -91,6 +93,16 @@ export class DiscoveryApiClient {
   }
 
   /** `DELETE /api/v1/pins/{server_id}` (`204`). */
+  /** `GET /api/v1/pins`: pinned keys and servers pending confirmation. */
+  pins(): Promise<PinsAnswer> {
+    return this.http.request('GET', '/api/v1/pins');
+  }
+
+  /** `GET /api/v1/pins/{server_id}/history`: the server's pin history entries. */
+  pinHistory(serverId: string): Promise<PinHistoryAnswer> {
+    return this.http.request('GET', `/api/v1/pins/${seg(serverId)}/history`);
+  }
+
   async forgetPin(serverId: string): Promise<void> {
     await this.http.request('DELETE', `/api/v1/pins/${seg(serverId)}`);
   }

@@ -100,6 +100,57 @@ export interface ReputationAnswer {
   last_seen: string | null;
 }
 
+/** A pinned key, in `GET /api/v1/pins`. */
+export interface PinEntry {
+  server_id: string;
+  fingerprint: string;
+  pinned_at: string;
+  updated_at: string;
+}
+
+/** A server not pinned yet (careful first contact), in `GET /api/v1/pins`. */
+export interface PendingPinEntry {
+  server_id: string;
+  /** `conflict`: paths brought different keys; no pin until the operator forgets it. */
+  state: 'pending' | 'conflict';
+  keys: { fingerprint: string; paths: string[] }[];
+  first_seen: string;
+  last_seen: string;
+}
+
+/** `GET /api/v1/pins`. */
+export interface PinsAnswer {
+  required_confirmations: number;
+  pins: PinEntry[];
+  pending: PendingPinEntry[];
+}
+
+/** One entry of the hash-chained pin history. */
+export interface PinHistoryEntry {
+  seq: number;
+  server_id: string;
+  event: 'pinned' | 'rotated' | 'conflict' | 'forgotten';
+  fingerprint: string | null;
+  previous_fingerprint: string | null;
+  source: string;
+  reason: string | null;
+  at: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** `GET /api/v1/pins/{server_id}/history`. */
+export interface PinHistoryAnswer {
+  server_id: string;
+  entries: PinHistoryEntry[];
+  chain: {
+    intact: boolean | null;
+    length: number;
+    broken_at: number | null;
+    checked_at: string | null;
+  };
+}
+
 /** One entry of `GET /api/v1/blocklist`. */
 export interface BlockEntry {
   server_id: string;

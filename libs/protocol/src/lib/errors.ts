@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'not_found'
   | 'domain_not_found'
+  | 'pin_pending'
   | 'invalid_username'
   | 'username_taken'
   | 'user_already_registered'
@@ -40,6 +41,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   blocked: 403,
   not_found: 404,
   domain_not_found: 404,
+  pin_pending: 404,
   unknown_recipient: 404,
   username_taken: 409,
   user_already_registered: 409,

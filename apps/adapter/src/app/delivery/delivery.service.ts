@@ -230,7 +230,9 @@ export class DeliveryService {
     if (lookup.kind === 'blocked') {
       sent = this.noRequest({ kind: 'destination_blocked' });
     } else if (lookup.kind === 'not_found') {
-      sent = this.noRequest({ kind: 'transient', error: 'domain_not_found' });
+      // pin_pending: the daemon has not confirmed the destination's key yet; retried like
+      // an unresolved domain, with the reason the operator can act on (fedctl pins).
+      sent = this.noRequest({ kind: 'transient', error: lookup.error ?? 'domain_not_found' });
     } else {
       const signed = await this.sign(page);
       const digest = messageDigest(signed);

@@ -129,7 +129,9 @@ export class DiscoveryClientService {
           ? { kind: 'found', route }
           : { kind: 'unavailable', error: 'daemon_bad_route' };
       } else if (res.status === 404) {
-        lookup = { kind: 'not_found' };
+        const code = (res.data as { error?: unknown } | null)?.error;
+        lookup =
+          code === 'pin_pending' ? { kind: 'not_found', error: code } : { kind: 'not_found' };
       } else if (res.status === 403) {
         lookup = { kind: 'blocked' };
       } else {

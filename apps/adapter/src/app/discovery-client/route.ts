@@ -28,7 +28,8 @@ export interface Route {
 
 export type RouteLookup =
   | { kind: 'found'; route: Route }
-  | { kind: 'not_found' }
+  /** `error`: `pin_pending` when the daemon knows the server but has not pinned its key yet. */
+  | { kind: 'not_found'; error?: 'pin_pending' }
   | { kind: 'blocked' }
   | { kind: 'unavailable'; error: string };
 

@@ -1,11 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isValidServerId, parseProtocolTimestamp } from '@pager/protocol';
+import {
+  isValidServerId,
+  parseProtocolTimestamp,
+  parsePublicKey,
+  verifyRotationSignature,
+} from '@pager/protocol';
 import { JsonLogger } from '@pager/server-kit';
 import { DiscoveryMetrics } from '../metrics/discovery-metrics';
 import { PeerStore } from '../peers/peer-store.service';
 import { PinStore } from '../pins/pin-store.service';
 import { ReputationService } from '../reputation/reputation.service';
-import { AnnouncementValidator, RejectReason } from './announcement-validator';
+import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
+import { DIRECT_PATH, pinPathOf } from '../core';
+import { AnnouncementValidator, AnnouncementVerdict, RejectReason } from './announcement-validator';
 import { Origin } from './table-bound';
 import { TableBound } from './table-bound.service';
 
@@ -14,12 +21,16 @@ export type IntakeOutcome =
   /** Valid or not, nothing newer than what we hold. */
   | { outcome: 'ignored'; serverId?: string }
   | { outcome: 'rejected'; reason: RejectReason | 'storage'; message: string }
+  /** Verified, but its server is not pinned yet (PIN_CONFIRMATIONS paths): not stored. */
+  | { outcome: 'pending'; serverId: string }
   /** Valid or not, a server the table bound does not admit (issue 9, table flooding). */
   | { outcome: 'dropped'; reason: 'table_bound' };
 
 export interface AcceptOptions {
   /** The answer to a query we flooded for this server: not charged to the relaying neighbour. */
   requested?: boolean;
+  /** Fetched directly from a server of BOOTSTRAP_SERVERS: pinned at first contact whatever k. */
+  trustAnchor?: boolean;
 }
 
 /**
@@ -36,6 +47,7 @@ export class AnnouncementIntake {
     @Inject(DiscoveryMetrics) private readonly metrics: DiscoveryMetrics,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @Inject(TableBound) private readonly bound: TableBound,
+    @Inject(DISCOVERY_CONFIG) private readonly config: Pick<DiscoveryConfig, 'pinConfirmations'>,
   ) {}
 
   /** `senderId`: the verified server that passed it on, charged for invalid ones. */
@@ -69,6 +81,16 @@ export class AnnouncementIntake {
       return { outcome: 'ignored' };
     }
     if (verdict.kind === 'reject') {
+      if (verdict.conflict !== undefined && verdict.serverId !== undefined) {
+        // A key other than the pinned one: recorded in the pin history (rate-limited there).
+        await this.pins.recordConflict(
+          verdict.serverId,
+          verdict.conflict.fingerprint,
+          verdict.conflict.pinnedFingerprint,
+          pinPathOf(verdict.serverId, senderId),
+          verdict.conflict.forgedRotation ? 'forged_rotation' : 'pinned_key_differs',
+        );
+      }
       return this.rejected(verdict.reason, verdict.message, verdict.serverId, senderId);
     }
     const { entry } = verdict;
@@ -76,39 +98,14 @@ export class AnnouncementIntake {
     if (isNew && !(await this.bound.admit(entry.serverId, origin, senderId))) {
       return { outcome: 'dropped', reason: 'table_bound' };
     }
-    if (verdict.pin === 'new') {
-      const pinned = await this.pins.pinIfAbsent(
-        entry.serverId,
-        verdict.fingerprint,
-        verdict.publicKeyPem,
+    if (verdict.pin !== 'same') {
+      const settled = await this.settlePin(
+        raw as Record<string, unknown>,
+        verdict,
+        senderId,
+        options,
       );
-      if (!pinned) {
-        return this.rejected(
-          'key_conflict',
-          'another key was pinned first',
-          entry.serverId,
-          senderId,
-        );
-      }
-    } else if (verdict.pin === 'rotate') {
-      const rotated = await this.pins.rotate(
-        entry.serverId,
-        verdict.pinnedFingerprint as string,
-        verdict.fingerprint,
-        verdict.publicKeyPem,
-      );
-      if (!rotated) {
-        return this.rejected('key_conflict', 'the pin moved meanwhile', entry.serverId, senderId);
-      }
-      this.logger.event(
-        'discovery.key_rotated',
-        {
-          server_id: entry.serverId,
-          from: verdict.pinnedFingerprint,
-          to: verdict.fingerprint,
-        },
-        'warn',
-      );
+      if (settled !== null) return settled;
     }
     let stored: boolean;
     try {
@@ -136,6 +133,81 @@ export class AnnouncementIntake {
     return stored
       ? { outcome: 'stored', serverId: entry.serverId }
       : { outcome: 'ignored', serverId: entry.serverId };
+  }
+
+  /**
+   * A first pin or a rotation, decided and applied by the pin store (careful first contact
+   * with PIN_CONFIRMATIONS > 1, docs/protocol.md §14). Null when the announcement may be
+   * stored; otherwise the outcome (pending, or a key conflict refused and counted).
+   */
+  private async settlePin(
+    announcement: Record<string, unknown>,
+    verdict: Extract<AnnouncementVerdict, { kind: 'accept' }>,
+    senderId: string | null,
+    options: AcceptOptions,
+  ): Promise<IntakeOutcome | null> {
+    const { entry } = verdict;
+    const path = pinPathOf(entry.serverId, senderId);
+    const pathEstablished = path === DIRECT_PATH || (await this.pins.get(path)) !== null;
+    const { decision, logged } = await this.pins.settle({
+      serverId: entry.serverId,
+      fingerprint: verdict.fingerprint,
+      publicKey: verdict.publicKeyPem,
+      path,
+      pathEstablished,
+      required: this.config.pinConfirmations,
+      trustAnchor: options.trustAnchor === true && path === DIRECT_PATH,
+      announcement,
+      timestampMs: entry.timestampMs,
+      rotationAgainst: (pinnedPem) =>
+        announcement['rotation_signature'] === undefined
+          ? 'absent'
+          : verifyRotationSignature(announcement, parsePublicKey(pinnedPem))
+            ? 'valid'
+            : 'invalid',
+    });
+    switch (decision.kind) {
+      case 'keep':
+        return null;
+      case 'pin':
+        this.logger.event('discovery.key_pinned', {
+          server_id: entry.serverId,
+          fingerprint: verdict.fingerprint,
+          paths: decision.paths,
+        });
+        return null;
+      case 'rotate':
+        this.logger.event(
+          'discovery.key_rotated',
+          { server_id: entry.serverId, from: decision.from, to: verdict.fingerprint },
+          'warn',
+        );
+        return null;
+      case 'pending':
+      case 'unconfirmed':
+        this.metrics.announcements.inc({ outcome: 'pending', reason: decision.kind });
+        if (decision.kind === 'pending' && decision.newPath) {
+          this.logger.event('discovery.key_pending', {
+            server_id: entry.serverId,
+            fingerprint: verdict.fingerprint,
+            paths: decision.paths,
+            required: this.config.pinConfirmations,
+          });
+        }
+        return { outcome: 'pending', serverId: entry.serverId };
+      case 'conflict': {
+        const message =
+          (logged ? '' : '(history entry rate-limited) ') +
+          (decision.reason === 'paths_disagree'
+            ? `paths brought different keys for ${entry.serverId} (${decision.fingerprints.join(', ')})`
+            : decision.reason === 'forged_rotation'
+              ? `rotation_signature does not verify with the key pinned for ${entry.serverId}`
+              : `key differs from the one pinned for ${entry.serverId}`);
+        // A disagreement among paths counts once per new (path, key), not per copy.
+        const count = decision.reason !== 'paths_disagree' || decision.newPath;
+        return this.rejected('key_conflict', message, count ? entry.serverId : undefined, senderId);
+      }
+    }
   }
 
   /** Accepts each, returning how many were stored; invalid ones are dropped and counted. */

@@ -51,7 +51,14 @@ export type AnnouncementVerdict =
     }
   /** A copy of our own current announcement: nothing to do. */
   | { kind: 'ignore'; reason: 'own_copy' }
-  | { kind: 'reject'; reason: RejectReason; message: string; serverId?: string };
+  | {
+      kind: 'reject';
+      reason: RejectReason;
+      message: string;
+      serverId?: string;
+      /** key_conflict: the refused and the pinned fingerprints, and how it tried to rotate. */
+      conflict?: { fingerprint: string; pinnedFingerprint: string; forgedRotation: boolean };
+    };
 
 type Settings = Pick<DiscoveryConfig, 'serverId' | 'announcementTtlMs'>;
 
@@ -132,7 +139,14 @@ export class AnnouncementValidator {
       ) {
         pin = 'rotate';
       } else {
-        return reject('key_conflict', `key differs from the one pinned for ${serverId}`, serverId);
+        return {
+          ...reject('key_conflict', `key differs from the one pinned for ${serverId}`, serverId),
+          conflict: {
+            fingerprint: keyFingerprint,
+            pinnedFingerprint: pinned.fingerprint,
+            forgedRotation: announcement['rotation_signature'] !== undefined,
+          },
+        };
       }
     }
 
@@ -152,6 +166,10 @@ export class AnnouncementValidator {
   }
 }
 
-function reject(reason: RejectReason, message: string, serverId?: string): AnnouncementVerdict {
+function reject(
+  reason: RejectReason,
+  message: string,
+  serverId?: string,
+): Extract<AnnouncementVerdict, { kind: 'reject' }> {
   return { kind: 'reject', reason, message, serverId };
 }

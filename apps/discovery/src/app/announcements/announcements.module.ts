@@ -12,6 +12,7 @@ import { OwnAnnouncementScheduler } from './own-announcement.scheduler';
 import { OwnAnnouncementService } from './own-announcement.service';
 import { SenderAuthenticator } from './sender-authenticator';
 import { TableBound } from './table-bound.service';
+import { KeyConflicts } from './key-conflicts.service';
 
 @Module({
   imports: [PeersModule, PinsModule, BlocklistModule, ReputationModule],
@@ -25,6 +26,7 @@ import { TableBound } from './table-bound.service';
     AnnouncementIntake,
     SenderAuthenticator,
     TableBound,
+    KeyConflicts,
   ],
   exports: [
     OwnAnnouncementService,

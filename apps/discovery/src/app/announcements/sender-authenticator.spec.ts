@@ -2,6 +2,7 @@ import { ProtocolError, formatProtocolTimestamp, signObject } from '@pager/proto
 import type { RateLimitDecision } from '@pager/server-kit';
 import { testVectors, vectorKey } from '@pager/testing';
 import type { Pin } from '../pins/pin-store.service';
+import type { KeyConflictReport } from './key-conflicts.service';
 import { SenderAuthenticator, SignedEnvelope } from './sender-authenticator';
 
 const v = testVectors();
@@ -32,6 +33,7 @@ function makeSut(
   options: { pin?: Pin | null; blocked?: boolean; allowed?: boolean; stored?: boolean } = {},
 ) {
   const consumed: string[] = [];
+  const conflicts: KeyConflictReport[] = [];
   const decision: RateLimitDecision = {
     allowed: options.allowed ?? true,
     retryAfterSeconds: options.allowed === false ? 120 : 0,
@@ -61,8 +63,9 @@ function makeSut(
         return decision;
       },
     },
+    { record: async (report: KeyConflictReport) => void conflicts.push(report) },
   );
-  return { sut, consumed };
+  return { sut, consumed, conflicts };
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -114,6 +117,50 @@ describe(SenderAuthenticator.name, () => {
     expect(
       await codeOf(sut.authenticate({ ...envelope, announcements: [enclosed] }, {}, NOW)),
     ).toBe('key_mismatch');
+  });
+
+  it('records a key conflict when the new key signed both the announcement and the envelope', async () => {
+    const { sut, conflicts } = makeSut();
+    const envelope = query({}, rotatedKey);
+    const enclosed = signObject(
+      { ...v.valid.announcement.object, public_key: ROTATED.public_key },
+      rotatedKey,
+    );
+    await codeOf(sut.authenticate({ ...envelope, announcements: [enclosed] }, {}, NOW));
+    expect(conflicts).toEqual([
+      {
+        serverId: 'mirah.example.com',
+        fingerprint: ROTATED.fingerprint,
+        otherFingerprint: MIRAH.fingerprint,
+        source: 'direct',
+        reason: 'pinned_key_differs',
+      },
+    ]);
+  });
+
+  it('calls a rotation_signature that does not verify with the pinned key a forged rotation', async () => {
+    const { sut, conflicts } = makeSut();
+    const envelope = query({}, rotatedKey);
+    const enclosed = {
+      ...signObject({ ...v.valid.announcement.object, public_key: ROTATED.public_key }, rotatedKey),
+      // outside the signing input: the self-signature still holds, the rotation one does not
+      rotation_signature: signObject({ forged: true }, rotatedKey)['signature'],
+    };
+    expect(
+      await codeOf(sut.authenticate({ ...envelope, announcements: [enclosed] }, {}, NOW)),
+    ).toBe('key_mismatch');
+    expect(conflicts.map((c) => c.reason)).toEqual(['forged_rotation']);
+  });
+
+  it('records nothing when the envelope is not signed by the key it brings', async () => {
+    const { sut, conflicts } = makeSut();
+    const envelope = query({}, mirahKey);
+    const enclosed = signObject(
+      { ...v.valid.announcement.object, public_key: ROTATED.public_key },
+      rotatedKey,
+    );
+    await codeOf(sut.authenticate({ ...envelope, announcements: [enclosed] }, {}, NOW));
+    expect(conflicts).toEqual([]);
   });
 
   it('uses the new key of an enclosed announcement with a valid rotation signature', async () => {

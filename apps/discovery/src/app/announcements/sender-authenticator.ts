@@ -17,6 +17,7 @@ import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
 import { PeerStore } from '../peers/peer-store.service';
 import { PinStore } from '../pins/pin-store.service';
 import { Traffic, rateLimitKey } from '../common/rate-limit-keys';
+import { KeyConflicts } from './key-conflicts.service';
 
 export interface SignedEnvelope {
   /** The envelope as received (parsed JSON): the signature covers every member. */
@@ -54,6 +55,7 @@ export class SenderAuthenticator {
     @Inject(PinStore) private readonly pins: Pick<PinStore, 'get'>,
     @Inject(PeerStore) private readonly peers: Pick<PeerStore, 'get'>,
     @Inject(RateLimitStore) private readonly rateLimits: Pick<RateLimitStore, 'consume'>,
+    @Inject(KeyConflicts) private readonly conflicts: Pick<KeyConflicts, 'record'>,
   ) {}
 
   async authenticate(
@@ -106,7 +108,9 @@ export class SenderAuthenticator {
   /**
    * The sender's key: the pinned one; a key in the sender's own enclosed announcement that
    * differs from the pin only with a valid rotation signature (else key_mismatch); with no
-   * pin, the enclosed announcement's key or the stored announcement's.
+   * pin, the enclosed announcement's key or the stored announcement's. A key_mismatch whose
+   * enclosed announcement and envelope are both signed by the new key is recorded as a key
+   * conflict (KeyConflicts) before it is thrown.
    */
   private async senderKey(envelope: SignedEnvelope): Promise<KeyObject> {
     const enclosed = (envelope.announcements ?? []).find(
@@ -121,11 +125,21 @@ export class SenderAuthenticator {
       const pinnedKey = parsePublicKey(pin.publicKey);
       if (enclosed === undefined || enclosedKey === null) return pinnedKey;
       if (fingerprint(enclosedKey) === pin.fingerprint) return pinnedKey;
-      if (
-        verifyObjectSignature(enclosed, enclosedKey) &&
-        verifyRotationSignature(enclosed, pinnedKey)
-      ) {
+      const selfSigned = verifyObjectSignature(enclosed, enclosedKey);
+      if (selfSigned && verifyRotationSignature(enclosed, pinnedKey)) {
         return enclosedKey;
+      }
+      // A coherent claim (announcement and envelope both signed by the new key) is a key
+      // conflict of the sender's: counted, and shown in the pin history (§14).
+      if (selfSigned && verifyObjectSignature(envelope.raw, enclosedKey)) {
+        await this.conflicts.record({
+          serverId: envelope.from,
+          fingerprint: fingerprint(enclosedKey),
+          otherFingerprint: pin.fingerprint,
+          source: 'direct',
+          reason:
+            enclosed['rotation_signature'] === undefined ? 'pinned_key_differs' : 'forged_rotation',
+        });
       }
       throw new ProtocolError(
         'key_mismatch',

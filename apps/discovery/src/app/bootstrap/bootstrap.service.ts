@@ -114,9 +114,14 @@ export class BootstrapService {
       throw new Error(`announcement is for ${serverId}, the peer file says ${claimedServerId}`);
     }
     if (serverId === this.config.serverId) return serverId;
-    const outcome = await this.intake.accept(announcement, null);
+    // A server of BOOTSTRAP_SERVERS is the operator's trust anchor: pinned at first contact
+    // whatever PIN_CONFIRMATIONS (docs/protocol.md §14); peer files confer no trust.
+    const trustAnchor = this.config.bootstrapServers.includes(url);
+    const outcome = await this.intake.accept(announcement, null, { trustAnchor });
     if (outcome.outcome === 'rejected')
       throw new Error(`announcement refused: ${outcome.reason} (${outcome.message})`);
+    // Not pinned yet: nothing is sent to it; relays by pinned neighbours will confirm it.
+    if (outcome.outcome === 'pending') return serverId;
     await this.gossip.exchangeWith({ serverId, discoveryUrl: url });
     return serverId;
   }

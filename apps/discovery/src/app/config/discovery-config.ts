@@ -18,6 +18,11 @@ export interface DiscoveryConfig extends CommonConfig {
   /** Table bound (announcements/table-bound.ts). */
   maxKnownServers: number;
   relayedServersPerNeighbourPerHour: number;
+  /**
+   * Careful first contact (docs/protocol.md §14): distinct paths that must bring the same key
+   * before a new server is pinned; 1 (the default) is plain trust on first use.
+   */
+  pinConfirmations: number;
 }
 
 export function loadDiscoveryConfig(env: Env = process.env): DiscoveryConfig {
@@ -65,6 +70,7 @@ export function loadDiscoveryConfig(env: Env = process.env): DiscoveryConfig {
       1,
       1_000_000,
     ),
+    pinConfirmations: read.int('PIN_CONFIRMATIONS', 1, 1, 10),
   };
 }
 

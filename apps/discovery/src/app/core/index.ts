@@ -5,3 +5,5 @@ export * from './query-flooding';
 export * from './endpoint-policy';
 export * from './reputation';
 export * from './key-rotation';
+export * from './pin-decision';
+export * from './pin-history';

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { dropTestSchema, testVectors } from '@pager/testing';
 import { BlocklistService } from '../blocklist/blocklist.service';
 import { PeerStore } from '../peers/peer-store.service';
-import { PinStore } from '../pins/pin-store.service';
+import { KeyArrival, PinStore } from '../pins/pin-store.service';
 import { DISCOVERY_ENTITIES } from './entities';
 import { DISCOVERY_MIGRATIONS } from './migrations';
 
@@ -67,13 +67,10 @@ describe('discovery schema', () => {
         MIRAH.fingerprint,
       );
       expect(stored).toBe(true);
-      expect(
-        await new PinStore(first.dataSource).pinIfAbsent(
-          'mirah.example.com',
-          MIRAH.fingerprint,
-          MIRAH.public_key,
-        ),
-      ).toBe(true);
+      const settled = await new PinStore(first.dataSource).settle(
+        keyArrival('mirah.example.com', MIRAH.fingerprint, MIRAH.public_key),
+      );
+      expect(settled.decision.kind).toBe('pin');
       await new BlocklistService(first.dataSource, { serverId: 'self.example' }).block(
         'evil.example',
         'spam',
@@ -124,12 +121,27 @@ describe('discovery schema', () => {
     try {
       const pins = new PinStore(db.dataSource);
       const results = await Promise.all([
-        pins.pinIfAbsent('race.example', 'A'.repeat(64), 'pem-a'),
-        pins.pinIfAbsent('race.example', 'B'.repeat(64), 'pem-b'),
+        pins.settle(keyArrival('race.example', 'A'.repeat(64), 'pem-a')),
+        pins.settle(keyArrival('race.example', 'B'.repeat(64), 'pem-b')),
       ]);
-      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(results.map((r) => r.decision.kind).sort()).toEqual(['conflict', 'pin']);
     } finally {
       await db.close();
     }
   });
 });
+
+/** A key arriving directly, for a daemon with PIN_CONFIRMATIONS=1. */
+function keyArrival(serverId: string, fingerprint: string, publicKey: string): KeyArrival {
+  return {
+    serverId,
+    fingerprint,
+    publicKey,
+    path: 'direct',
+    pathEstablished: true,
+    required: 1,
+    announcement: { server_id: serverId },
+    timestampMs: Date.now(),
+    rotationAgainst: () => 'absent',
+  };
+}

@@ -2,6 +2,7 @@ import { CreateRateLimits1764100000000 } from '@pager/server-kit';
 import { CandidatePacing1764612345000 } from './candidate-pacing.migration';
 import { InitialDiscoverySchema1764200000000 } from './initial-discovery-schema.migration';
 import { KeyRotation1764700000000 } from './key-rotation.migration';
+import { PinConfirmationsAndHistory1765000000000 } from './pin-confirmations-history.migration';
 
 // Applied in order at start-up; never edit a migration that has shipped, add a new one.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -10,4 +11,5 @@ export const DISCOVERY_MIGRATIONS: Function[] = [
   InitialDiscoverySchema1764200000000,
   CandidatePacing1764612345000,
   KeyRotation1764700000000,
+  PinConfirmationsAndHistory1765000000000,
 ];

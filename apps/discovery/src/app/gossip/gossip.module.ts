@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AnnouncementsModule } from '../announcements/announcements.module';
 import { PeersModule } from '../peers/peers.module';
+import { PinsModule } from '../pins/pins.module';
 import { AnnounceController } from './announce.controller';
 import { AnnounceService } from './announce.service';
 import { GossipExchangeStore } from './gossip-exchange.store';
@@ -10,7 +11,7 @@ import { GossipScheduler } from './gossip.scheduler';
 import { GossipService } from './gossip.service';
 
 @Module({
-  imports: [AnnouncementsModule, PeersModule],
+  imports: [AnnouncementsModule, PeersModule, PinsModule],
   controllers: [GossipController, AnnounceController],
   providers: [
     GossipExchangeStore,

@@ -37,6 +37,7 @@ import { PeerTableCache } from '../peers/peer-table.cache';
 import { PEER_HTTP, PeerHttp, describeFailure, joinUrl } from '../common/peer-http';
 import { requireValid } from '../common/server-id-param';
 import { GossipExchangeStore } from './gossip-exchange.store';
+import { PinStore } from '../pins/pin-store.service';
 
 /** Where to gossip: a known server, or a bootstrap URL whose server we just learnt. */
 export interface GossipTarget {
@@ -84,6 +85,7 @@ export class GossipService {
     @Inject(PEER_HTTP) private readonly http: PeerHttp,
     @Inject(DiscoveryMetrics) private readonly metrics: DiscoveryMetrics,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
+    @Inject(PinStore) private readonly pins: PinStore,
   ) {}
 
   // ---- responder ----------------------------------------------------------------------
@@ -313,7 +315,8 @@ export class GossipService {
   /**
    * Drops the entries whose announcement is older than the TTL: the cached table drops them
    * with the core's `expire`, PostgreSQL by the same rule. Blocked entries stay listed
-   * (SERVICES.md: an entry known before the block stays listed).
+   * (SERVICES.md: an entry known before the block stays listed). Pending pin confirmations
+   * not seen again within the TTL go too.
    */
   private async expire(nowMs: number): Promise<void> {
     const dropped = await this.peers.removeOlderThan(
@@ -323,6 +326,11 @@ export class GossipService {
     if (dropped.length > 0) {
       for (const id of dropped) this.neighbours.remove(id);
       this.logger.event('discovery.peers_expired', { server_ids: dropped });
+    }
+    // Confirmations of servers not pinned yet expire with the announcements they confirmed.
+    const unconfirmed = await this.pins.prunePending(nowMs - this.config.announcementTtlMs);
+    if (unconfirmed.length > 0) {
+      this.logger.event('discovery.pending_pins_expired', { server_ids: unconfirmed });
     }
   }
 

@@ -13,6 +13,8 @@ export class DiscoveryMetrics {
   /** Announcements the table bound dropped (neighbour_quota, table_full) or entries evicted. */
   readonly tableDropped: Counter<'reason'>;
   readonly gossipLeader: Gauge;
+  /** 1 when the pin history's hash chain failed its check at start (docs/protocol.md §14). */
+  readonly pinHistoryChainBroken: Gauge;
 
   constructor(@Inject(Registry) registry: Registry) {
     this.gossipRounds = new Counter({
@@ -23,7 +25,7 @@ export class DiscoveryMetrics {
     });
     this.announcements = new Counter({
       name: 'discovery_announcements_total',
-      help: 'Announcements received, by outcome (accepted, ignored, rejected) and reason',
+      help: 'Announcements received, by outcome (accepted, ignored, rejected, pending) and reason',
       labelNames: ['outcome', 'reason'],
       registers: [registry],
     });
@@ -53,6 +55,11 @@ export class DiscoveryMetrics {
     this.gossipLeader = new Gauge({
       name: 'discovery_gossip_leader',
       help: '1 when this replica holds the gossip lock and runs the gossip schedule, else 0',
+      registers: [registry],
+    });
+    this.pinHistoryChainBroken = new Gauge({
+      name: 'discovery_pin_history_chain_broken',
+      help: '1 when the hash chain of the pin history did not verify at start (an entry edited, removed or reordered), else 0',
       registers: [registry],
     });
   }

@@ -28,12 +28,12 @@ export class RouteController {
    */
   @ApiRoute({
     summary:
-      'Resolves a domain: itself, the cache, then query flooding. Optional body `{ "client_address" }`: a look-up for the sender of an inbound message from that address spends the sender-lookup budget (429 rate_limited when spent).',
+      'Resolves a domain: itself, the cache, then query flooding; 404 pin_pending for a server whose key is not confirmed yet (PIN_CONFIRMATIONS). Optional body `{ "client_address" }`: a look-up for the sender of an inbound message from that address spends the sender-lookup budget (429 rate_limited when spent).',
     access: 'internal',
     responses: {
       200: '`{ "domain", "server_id", "endpoints", "public_key", "fingerprint", "source": "self" | "cache" | "query", "previous_key"? }`; `previous_key` `{ "public_key", "fingerprint", "rotated_at" }`: the key the pin last moved away from, once a rotation moved it',
     },
-    errors: ['validation_failed', 'blocked', 'domain_not_found', 'rate_limited'],
+    errors: ['validation_failed', 'blocked', 'domain_not_found', 'pin_pending', 'rate_limited'],
   })
   @Post(':domain')
   @HttpCode(200)

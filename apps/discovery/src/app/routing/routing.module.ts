@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { AnnouncementsModule } from '../announcements/announcements.module';
 import { BlocklistModule } from '../blocklist/blocklist.module';
 import { PeersModule } from '../peers/peers.module';
+import { PinsModule } from '../pins/pins.module';
 import { QueryCacheStore } from './query-cache.store';
 import { QueryController } from './query.controller';
 import { QueryService } from './query.service';

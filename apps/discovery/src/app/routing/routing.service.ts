@@ -10,6 +10,7 @@ import { QueryCacheStore } from './query-cache.store';
 import { QueryService } from './query.service';
 import { SenderLookupBudget } from './sender-lookup-budget.service';
 import { TableBound } from '../announcements/table-bound.service';
+import { PinStore } from '../pins/pin-store.service';
 
 export interface Route {
   domain: string;
@@ -86,15 +87,30 @@ export class RoutingService {
     }
     if (await this.cache.isNegative(domain)) {
       if (onBehalfOfClient) this.budget.answeredWithoutFlood();
-      throw new ProtocolError('domain_not_found', `${domain} could not be resolved (cached)`);
+      throw await this.notResolved(domain, ' (cached)');
     }
     if (onBehalfOfClient) this.budget.spend(clientAddress, domain);
+    // Flood answers are confirmation paths too: a pending server may be pinned by them.
     const found = await this.queries.resolve(domain);
     if (found === null) {
       await this.cache.addNegative(domain);
-      throw new ProtocolError('domain_not_found', `${domain} could not be resolved`);
+      throw await this.notResolved(domain, '');
     }
     return withPreviousKey(toRoute(domain, found, 'query'), await this.pins.get(domain));
+  }
+
+  /**
+   * `404 pin_pending` when the server is known but not pinned yet (careful first contact,
+   * docs/protocol.md §14: nothing is sent to it), else `404 domain_not_found`.
+   */
+  private async notResolved(domain: string, note: string): Promise<ProtocolError> {
+    if (await this.pins.isPending(domain)) {
+      return new ProtocolError(
+        'pin_pending',
+        `${domain} is not pinned yet: its key has not reached us by PIN_CONFIRMATIONS paths, or paths disagree (fedctl pins)${note}`,
+      );
+    }
+    return new ProtocolError('domain_not_found', `${domain} could not be resolved${note}`);
   }
 }
 
