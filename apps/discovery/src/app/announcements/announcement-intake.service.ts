@@ -203,8 +203,11 @@ export class AnnouncementIntake {
             : decision.reason === 'forged_rotation'
               ? `rotation_signature does not verify with the key pinned for ${entry.serverId}`
               : `key differs from the one pinned for ${entry.serverId}`);
+        // Counted in reputation only with its history entry (at most one a minute per server,
+        // one per refused key between pin changes): whoever sends it is not authenticated as
+        // the server it names, so a forger re-sending copies cannot sink that server's score.
         // A disagreement among paths counts once per new (path, key), not per copy.
-        const count = decision.reason !== 'paths_disagree' || decision.newPath;
+        const count = logged && (decision.reason !== 'paths_disagree' || decision.newPath);
         return this.rejected('key_conflict', message, count ? entry.serverId : undefined, senderId);
       }
     }

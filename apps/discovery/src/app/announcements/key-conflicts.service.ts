@@ -17,7 +17,7 @@ export interface KeyConflictReport {
 /**
  * A key conflict found where a sender authenticates (an envelope whose `from` brings another
  * key than its pin, answered `401 key_mismatch`; docs/protocol.md §2): counted in the
- * server's reputation, appended to the pin history (rate-limited, see PinStore) and logged
+ * server's reputation together with its pin history entry (both rate-limited, see PinStore) and logged
  * for the operator. The intake records its own conflicts through PinStore.settle.
  */
 @Injectable()
@@ -29,7 +29,6 @@ export class KeyConflicts {
   ) {}
 
   async record(report: KeyConflictReport): Promise<void> {
-    await this.reputation.recordKeyConflict(report.serverId);
     const logged = await this.pins.recordConflict(
       report.serverId,
       report.fingerprint,
@@ -37,6 +36,9 @@ export class KeyConflicts {
       report.source,
       report.reason,
     );
+    // Counted only with its history entry: the sender is not authenticated as the server it
+    // names, so copies re-sent by a forger must not sink that server's score (PinStore's limit).
+    if (logged) await this.reputation.recordKeyConflict(report.serverId);
     this.logger.event(
       'discovery.key_conflict',
       {

@@ -240,6 +240,21 @@ describe('rotation, peer side', () => {
     });
   });
 
+  it('counts a forger re-sending the same other key once (reputation and history together)', async () => {
+    const r = await pinned('forged4.example');
+    const next = server(r.id);
+    const before = await keyConflicts(r.id);
+    for (let i = 0; i < 4; i += 1) {
+      const answer = await gossipFrom(r, [], announcementOf(r, next), next.key);
+      expect([answer.status, answer.body.error]).toEqual([401, 'key_mismatch']);
+    }
+    expect(await keyConflicts(r.id)).toBe(before + 1);
+    const conflicts = (await historyOf(r.id)).entries.filter(
+      (e: { event: string }) => e.event === 'conflict',
+    );
+    expect(conflicts).toHaveLength(1);
+  });
+
   it('refuses a rotation_signature made by another key than the pinned one (key_mismatch, forged_rotation)', async () => {
     const r = await pinned('forged2.example');
     const next = server(r.id);

@@ -1,4 +1,3 @@
-import { PinsModule } from '../pins/pins.module';
 import { Module } from '@nestjs/common';
 import { AnnouncementsModule } from '../announcements/announcements.module';
 import { BlocklistModule } from '../blocklist/blocklist.module';

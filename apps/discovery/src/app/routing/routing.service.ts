@@ -10,7 +10,6 @@ import { QueryCacheStore } from './query-cache.store';
 import { QueryService } from './query.service';
 import { SenderLookupBudget } from './sender-lookup-budget.service';
 import { TableBound } from '../announcements/table-bound.service';
-import { PinStore } from '../pins/pin-store.service';
 
 export interface Route {
   domain: string;
