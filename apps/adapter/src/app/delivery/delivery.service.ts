@@ -7,8 +7,7 @@ import {
   isPermittedAddress,
   messageDigest,
 } from '@pager/protocol';
-import { JsonLogger, ServerKey, createHttpClient } from '@pager/server-kit';
-import type { AxiosInstance } from 'axios';
+import { JsonClient, JsonLogger, ServerKey, createJsonClient } from '@pager/server-kit';
 import { AdapterMetrics } from '../common/adapter-metrics';
 import { decodeContent } from '../common/stored-content';
 import type { AdapterConfig } from '../config/adapter-config';
@@ -41,7 +40,7 @@ const MAX_PROBES_AT_ONCE = 32;
  */
 @Injectable()
 export class DeliveryService {
-  private readonly http: AxiosInstance;
+  private readonly http: JsonClient;
   private readonly inFlight = new Map<string, { done: Promise<void>; abort: AbortController }>();
   private slotFreed: () => void = () => undefined;
   private lastSweepMs = 0;
@@ -60,7 +59,7 @@ export class DeliveryService {
   ) {
     this.daemonHealth = new DaemonHealthLog(logger);
     // Destinations come from announcements the daemon checked; re-check at connect time.
-    this.http = createHttpClient({
+    this.http = createJsonClient({
       timeoutMs: config.ackTimeoutMs,
       maxBodyBytes: MAX_ACK_BYTES,
       permitAddress: (ip) => isPermittedAddress(ip, config.allowPrivateEndpoints),
@@ -220,9 +219,10 @@ export class DeliveryService {
         );
         return;
       }
-      sent = await this.send(page, signed, digests, lookup.route, signal);
+      const payload = JSON.stringify(signed);
+      sent = await this.send(page, signed, payload, digests, lookup.route, signal);
       sent.digest = digest;
-      sent.signedPayload = JSON.stringify(signed);
+      sent.signedPayload = payload;
     }
     const outcome = sent.outcome;
     if (signal.aborted && outcome.kind !== 'delivered' && outcome.kind !== 'rejected') {
@@ -353,6 +353,7 @@ export class DeliveryService {
   private async send(
     page: ClaimedPage,
     signed: Message,
+    payload: string,
     digests: readonly string[],
     route: Route,
     signal: AbortSignal,
@@ -374,7 +375,7 @@ export class DeliveryService {
     });
     let res;
     try {
-      res = await this.http.post(url, signed, {
+      res = await this.http.post(url, payload, {
         signal: AbortSignal.any([signal, deadline.signal]),
       });
     } catch (err) {

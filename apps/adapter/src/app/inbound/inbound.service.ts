@@ -10,10 +10,9 @@ import {
   formatProtocolTimestamp,
   isSupportedVersion,
   isWithinSkew,
-  messageDigest,
   parseAddress,
   validateWire,
-  verifyObjectSignature,
+  verifiedDigest,
 } from '@pager/protocol';
 import { JsonLogger, RateLimitStore, ServerKey } from '@pager/server-kit';
 import { AdapterMetrics } from '../common/adapter-metrics';
@@ -124,8 +123,10 @@ export class InboundService {
       }
       route = refreshed;
     }
-    // Over the parsed body as received: members unknown to MessageDto count too.
-    if (!verifyObjectSignature(body as object, route.publicKey)) {
+    // Over the parsed body as received: members unknown to MessageDto count too. The same
+    // canonical form gives the digest the ack names.
+    const digest = verifiedDigest(body as object, route.publicKey);
+    if (digest === null) {
       throw new ProtocolError('signature_invalid', 'signature does not verify with the pinned key');
     }
     const limit = await this.rateLimits.consume(
@@ -153,7 +154,6 @@ export class InboundService {
         `this is ${this.config.serverId}, not ${to.serverId}`,
       );
     }
-    const digest = messageDigest(body as object);
     // A repeat needs no look-up first: recordOnce's ON CONFLICT finds it and reads back the
     // first answer, which stands even if the page would now be judged differently.
     const recipient = await this.users.findByUsername(to.user, undefined, true);
