@@ -229,8 +229,11 @@ export class DeliveryService {
       await this.outbox.handBack(page, Date.now(), 'shutdown');
       return;
     }
-    await this.recordAttempt(page, sent, page.probe);
-    await this.updateDestination(page, sent);
+    // Two tables, no order between them: one round trip's wait, not two, before the outcome.
+    await Promise.all([
+      this.recordAttempt(page, sent, page.probe),
+      this.updateDestination(page, sent),
+    ]);
     if (page.probe && outcome.kind === 'transient') {
       // The destination is still unreachable: the page waits again, having spent nothing.
       await this.outbox.handBack(page, Date.now(), outcome.error);
