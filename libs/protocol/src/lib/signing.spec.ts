@@ -7,6 +7,7 @@ import {
   signObject,
   signObjectAsync,
   signingInput,
+  verifiedDigest,
   verifyBytes,
   verifyObjectSignature,
   verifyRotationSignature,
@@ -121,5 +122,17 @@ describe('signing', () => {
     expect(a).toMatch(/^[0-9a-f]{64}$/);
     expect(messageDigest({ ...object, signature: 'two' })).toBe(a);
     expect(messageDigest({ ...object, a: 2 })).not.toBe(a);
+  });
+
+  it('answers the digest of a verified object, as messageDigest does', () => {
+    const signed = signObject(object, privateKey);
+    expect(verifiedDigest(signed, publicKey)).toBe(messageDigest(signed));
+  });
+
+  it('answers null instead of a digest when the signature does not verify', () => {
+    const signed = signObject(object, privateKey);
+    expect(verifiedDigest(signed, otherPublicKey)).toBeNull();
+    expect(verifiedDigest({ ...signed, extra: 1 }, publicKey)).toBeNull();
+    expect(verifiedDigest({ ...object, signature: 42 }, publicKey)).toBeNull();
   });
 });

@@ -116,6 +116,24 @@ export function verifyObjectSignature(obj: object, publicKey: KeyObject): boolea
   return verifyMember(obj, 'signature', publicKey);
 }
 
+/**
+ * `verifyObjectSignature` and `messageDigest` of one object with a single canonicalisation:
+ * the lowercase hex SHA-256 of the signing input when `obj.signature` verifies with
+ * `publicKey`, else null (never an exception). For a receiver that needs both.
+ */
+export function verifiedDigest(obj: object, publicKey: KeyObject): string | null {
+  try {
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return null;
+    const sig = (obj as Record<string, unknown>).signature;
+    if (typeof sig !== 'string') return null;
+    const input = signingInput(obj);
+    if (!verifyBytes(input, sig, publicKey)) return null;
+    return createHash('sha256').update(input, 'utf8').digest('hex');
+  } catch {
+    return null;
+  }
+}
+
 /** Verifies `obj.rotation_signature` (made with the previously pinned key). */
 export function verifyRotationSignature(obj: object, pinnedKey: KeyObject): boolean {
   return verifyMember(obj, 'rotation_signature', pinnedKey);

@@ -37,8 +37,8 @@ export function verifyAck(
   if (value.message_id !== sentId) return { ok: false, error: 'ack_message_id_mismatch' };
   if (value.recipient_server !== expectedServer) return { ok: false, error: 'ack_wrong_server' };
   if (
-    value.message_digest !== messageDigest(sentMessage) &&
-    !earlierDigests.includes(value.message_digest)
+    !earlierDigests.includes(value.message_digest) &&
+    value.message_digest !== messageDigest(sentMessage)
   )
     return { ok: false, error: 'ack_digest_mismatch' };
   return { ok: true, ack: ack as Ack };

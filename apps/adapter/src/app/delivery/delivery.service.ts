@@ -9,17 +9,17 @@ import {
 } from '@pager/protocol';
 import {
   DatabaseMonitor,
+  JsonClient,
   JsonLogger,
   ServerKey,
   TRACEPARENT_HEADER,
   continueTrace,
   classifyDatabaseError,
-  createHttpClient,
+  createJsonClient,
   formatTraceparent,
   parseTraceparent,
   traceFields,
 } from '@pager/server-kit';
-import type { AxiosInstance } from 'axios';
 import { AdapterMetrics } from '../common/adapter-metrics';
 import { decodeContent } from '../common/stored-content';
 import type { AdapterConfig } from '../config/adapter-config';
@@ -53,7 +53,7 @@ const MAX_PROBES_AT_ONCE = 32;
  */
 @Injectable()
 export class DeliveryService {
-  private readonly http: AxiosInstance;
+  private readonly http: JsonClient;
   private readonly inFlight = new Map<string, { done: Promise<void>; abort: AbortController }>();
   private slotFreed: () => void = () => undefined;
   private lastSweepMs = 0;
@@ -73,7 +73,7 @@ export class DeliveryService {
   ) {
     this.daemonHealth = new DaemonHealthLog(logger);
     // Destinations come from announcements the daemon checked; re-check at connect time.
-    this.http = createHttpClient({
+    this.http = createJsonClient({
       timeoutMs: config.ackTimeoutMs,
       maxBodyBytes: MAX_ACK_BYTES,
       permitAddress: (ip) => isPermittedAddress(ip, config.allowPrivateEndpoints),
@@ -246,17 +246,21 @@ export class DeliveryService {
         );
         return;
       }
-      sent = await this.send(page, signed, digests, lookup.route, signal);
+      const payload = JSON.stringify(signed);
+      sent = await this.send(page, signed, payload, digests, lookup.route, signal);
       sent.digest = digest;
-      sent.signedPayload = JSON.stringify(signed);
+      sent.signedPayload = payload;
     }
     const outcome = sent.outcome;
     if (signal.aborted && outcome.kind !== 'delivered' && outcome.kind !== 'rejected') {
       await this.outbox.handBack(page, Date.now(), 'shutdown');
       return;
     }
-    await this.recordAttempt(page, sent, page.probe);
-    await this.updateDestination(page, sent);
+    // Two tables, no order between them: one round trip's wait, not two, before the outcome.
+    await Promise.all([
+      this.recordAttempt(page, sent, page.probe),
+      this.updateDestination(page, sent),
+    ]);
     if (page.probe && outcome.kind === 'transient') {
       // The destination is still unreachable: the page waits again, having spent nothing.
       await this.outbox.handBack(page, Date.now(), outcome.error);
@@ -382,6 +386,7 @@ export class DeliveryService {
   private async send(
     page: ClaimedPage,
     signed: Message,
+    payload: string,
     digests: readonly string[],
     route: Route,
     signal: AbortSignal,
@@ -410,7 +415,7 @@ export class DeliveryService {
     });
     let res;
     try {
-      res = await this.http.post(url, signed, {
+      res = await this.http.post(url, payload, {
         signal: AbortSignal.any([signal, deadline.signal]),
         headers: page.span ? { [TRACEPARENT_HEADER]: formatTraceparent(page.span) } : undefined,
       });
@@ -453,7 +458,7 @@ export class DeliveryService {
           { message_id: page.message_id, destination: page.destination, pushed },
           'warn',
         );
-        return this.send(page, signed, digests, route, signal, true);
+        return this.send(page, signed, payload, digests, route, signal, true);
       }
       if (decision !== 'refused') return done({ kind: 'transient', error: code }, res.status);
     }

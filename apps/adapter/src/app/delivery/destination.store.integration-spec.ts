@@ -44,4 +44,40 @@ describe(DestinationStore.name, () => {
     expect(claims.flat()).toEqual(['down.test']);
     expect(await store.signOfLife('healthy.test', now)).toBe(false);
   });
+
+  it('closes the breaker on concurrent acks once: the acks that arrive meanwhile change nothing', async () => {
+    const store = new DestinationStore(dataSource);
+    const now = Date.now();
+    for (let i = 0; i < 5; i++)
+      await store.recordAttempt('back.test', 'failure', 'connection_failed', now, policy);
+    const changes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        store.recordAttempt('back.test', 'ack', null, now + 10 + i, policy),
+      ),
+    );
+    expect(await store.get('back.test')).toMatchObject({
+      state: 'healthy',
+      consecutiveFailures: 0,
+    });
+    expect(changes.filter((c) => c.before.state !== c.after.state)).toHaveLength(1);
+  });
+
+  it('applies the signs of life of several senders arriving together, each once', async () => {
+    const store = new DestinationStore(dataSource);
+    const now = Date.now();
+    for (const server of ['one.test', 'two.test'])
+      for (let i = 0; i < 5; i++)
+        await store.recordAttempt(server, 'failure', 'connection_failed', now, policy);
+    const brought = await Promise.all([
+      store.signOfLife('one.test', now + 1_000),
+      store.signOfLife('one.test', now + 1_000),
+      store.signOfLife('two.test', now + 1_000),
+      store.signOfLife('healthy.test', now + 1_000),
+    ]);
+    expect(brought.filter(Boolean)).toHaveLength(2);
+    expect(brought[2]).toBe(true);
+    expect(await store.claimProbes(now + 1_000, now + 30_000)).toEqual(
+      expect.arrayContaining(['one.test', 'two.test']),
+    );
+  });
 });

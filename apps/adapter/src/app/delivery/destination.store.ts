@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Batcher } from '../common/batcher';
 import {
   AttemptSignal,
   BreakerPolicy,
@@ -66,6 +67,9 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  */
 @Injectable()
 export class DestinationStore {
+  /** Per destination, the ack being recorded now (see `recordAttempt`). */
+  private readonly acking = new Map<string, Promise<StateChange>>();
+
   constructor(@Inject(DataSource) private readonly db: DataSource) {}
 
   async get(serverId: string): Promise<DestinationState | undefined> {
@@ -83,8 +87,39 @@ export class DestinationStore {
     return new Map(rows.map((r) => [r.server_id, toState(r)]));
   }
 
-  /** Applies an attempt's outcome (breaker rules); answers the change if the state changed. */
-  recordAttempt(
+  /**
+   * Applies an attempt's outcome (breaker rules); answers the change if the state changed.
+   *
+   * Acks of one destination that end while an earlier ack of it is being recorded here join
+   * that one (they happened at the same time): it leaves the destination healthy with its
+   * last success now, after which they would change nothing. So a busy destination costs
+   * one read per batch of acks, not one per page, and never a queue of transactions
+   * waiting for its row's lock. A joined ack answers no change.
+   */
+  async recordAttempt(
+    serverId: string,
+    signal: AttemptSignal,
+    error: string | null,
+    nowMs: number,
+    policy: BreakerPolicy,
+  ): Promise<StateChange> {
+    if (signal !== 'ack') return this.applyAttempt(serverId, signal, error, nowMs, policy);
+    const running = this.acking.get(serverId);
+    if (running !== undefined) {
+      const joined = await running.catch(() => undefined);
+      if (joined !== undefined && joined.after.state === 'healthy')
+        return { serverId, before: joined.after, after: joined.after };
+    }
+    const recording = this.applyAttempt(serverId, signal, error, nowMs, policy);
+    this.acking.set(serverId, recording);
+    try {
+      return await recording;
+    } finally {
+      if (this.acking.get(serverId) === recording) this.acking.delete(serverId);
+    }
+  }
+
+  private applyAttempt(
     serverId: string,
     signal: AttemptSignal,
     error: string | null,
@@ -122,14 +157,32 @@ export class DestinationStore {
    * probed at once. Answers whether a probe was brought forward. One indexed UPDATE that
    * touches nothing for a destination that is not unreachable.
    */
-  async signOfLife(serverId: string, nowMs: number): Promise<boolean> {
-    const [rows] = (await this.db.query(
-      `UPDATE destinations SET next_attempt_at = $2, version = version + 1
-       WHERE server_id = $1 AND state = 'unreachable' AND next_attempt_at > $2 RETURNING server_id`,
-      [serverId, new Date(nowMs)],
-    )) as [unknown[], number];
-    return rows.length > 0;
+  signOfLife(serverId: string, nowMs: number): Promise<boolean> {
+    return this.signsOfLife.submit({ serverId, nowMs });
   }
+
+  /**
+   * Signs of life that arrive together are applied by one UPDATE (a busy sender sends one
+   * per inbound page); each caller's statement still starts after its call. Of several of one
+   * server in a batch, the first is answered as the one that brought the probe forward.
+   */
+  private readonly signsOfLife = new Batcher<{ serverId: string; nowMs: number }, boolean>(
+    async (items) => {
+      const earliest = new Map<string, number>();
+      for (const i of items)
+        earliest.set(i.serverId, Math.min(i.nowMs, earliest.get(i.serverId) ?? i.nowMs));
+      const [rows] = (await this.db.query(
+        `UPDATE destinations d SET next_attempt_at = v.now, version = version + 1
+         FROM unnest($1::text[], $2::timestamptz[]) AS v(server_id, now)
+         WHERE d.server_id = v.server_id AND d.state = 'unreachable' AND d.next_attempt_at > v.now
+         RETURNING d.server_id`,
+        [[...earliest.keys()], [...earliest.values()].map((ms) => new Date(ms))],
+      )) as [{ server_id: string }[], number];
+      const brought = new Set(rows.map((r) => r.server_id));
+      return items.map((i) => brought.delete(i.serverId));
+    },
+    { maxBatch: 256, maxRunning: 2 },
+  );
 
   /**
    * Unreachable destinations whose probe is due, each given to exactly one caller (over all

@@ -15,10 +15,9 @@ import {
   formatProtocolTimestamp,
   isSupportedVersion,
   isWithinSkew,
-  messageDigest,
   parseAddress,
   validateWire,
-  verifyObjectSignature,
+  verifiedDigest,
 } from '@pager/protocol';
 import {
   JsonLogger,
@@ -190,8 +189,10 @@ export class InboundService implements OnApplicationBootstrap, BeforeApplication
       }
       senderKey = { key: refreshed.publicKey, which: 'pinned' };
     }
-    // Over the parsed body as received: members unknown to MessageDto count too.
-    if (!verifyObjectSignature(body as object, senderKey.key)) {
+    // Over the parsed body as received: members unknown to MessageDto count too. The same
+    // canonical form gives the digest the ack names.
+    const digest = verifiedDigest(body as object, senderKey.key);
+    if (digest === null) {
       throw new ProtocolError('signature_invalid', 'signature does not verify with the pinned key');
     }
     if (senderKey.which === 'previous') {
@@ -226,7 +227,6 @@ export class InboundService implements OnApplicationBootstrap, BeforeApplication
         `this is ${this.config.serverId}, not ${to.serverId}`,
       );
     }
-    const digest = messageDigest(body as object);
     // A repeat needs no look-up first: recordOnce's ON CONFLICT finds it and reads back the
     // first answer, which stands even if the page would now be judged differently.
     const recipient = await this.users.findByUsername(to.user, undefined, true);

@@ -160,6 +160,19 @@ describe(MessageStore.name, () => {
     expect(again.find((p) => p.trace_id !== null)?.trace_parent).toBe('00f067aa0ba902b7');
   });
 
+  it('keeps the digests of attempts leaving together, each for its own current claim only', async () => {
+    const now = Date.now();
+    await queue(3, now);
+    const outbox = new MessageStore(dataSource);
+    const pages = await outbox.claimDue(10, now, 1_000);
+    const [retaken] = await outbox.claimDue(1, now + 2_000, 1_000);
+    const kept = await Promise.all(pages.map((p, i) => outbox.recordDigest(p, `d${i}`)));
+    // The page claimed again (its first claim's lease ran out) keeps nothing for the stale claim.
+    expect(kept.filter((k) => k === undefined)).toHaveLength(1);
+    expect(kept.filter((k) => k !== undefined).map((k) => k?.length)).toEqual([1, 1]);
+    expect(await outbox.recordDigest(retaken, 'again')).toEqual(['again']);
+  });
+
   it('hands a claim back without counting the attempt', async () => {
     const now = Date.now();
     await queue(1, now);

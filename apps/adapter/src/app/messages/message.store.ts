@@ -586,14 +586,28 @@ export class MessageStore {
    * Answers every digest kept for the page, this one included, or undefined when the claim
    * is no longer ours (then nothing may be sent).
    */
-  async recordDigest(page: ClaimedPage, digest: string): Promise<string[] | undefined> {
-    const rows = await this.update<{ attempt_digests: string[] }>(
-      `UPDATE messages SET attempt_digests = array_append(attempt_digests, $3)
-       WHERE id = $1 AND claim_token = $2 AND status = 'sending'
-       RETURNING attempt_digests`,
-      [page.id, page.claim_token, digest],
+  recordDigest(page: ClaimedPage, digest: string): Promise<string[] | undefined> {
+    return this.keepingDigests.submit({ id: page.id, claimToken: page.claim_token, digest });
+  }
+
+  /** Digests of attempts that leave together are kept by one UPDATE (one round trip). */
+  private readonly keepingDigests = new Batcher<
+    { id: string; claimToken: string; digest: string },
+    string[] | undefined
+  >((items) => this.keepDigests(items), { maxBatch: 256, maxRunning: 2, keyOf: (i) => i.id });
+
+  private async keepDigests(
+    items: { id: string; claimToken: string; digest: string }[],
+  ): Promise<(string[] | undefined)[]> {
+    const rows = await this.update<{ id: string; attempt_digests: string[] }>(
+      `UPDATE messages m SET attempt_digests = array_append(m.attempt_digests, v.digest)
+       FROM unnest($1::bigint[], $2::uuid[], $3::text[]) AS v(id, claim_token, digest)
+       WHERE m.id = v.id AND m.claim_token = v.claim_token AND m.status = 'sending'
+       RETURNING m.id, m.attempt_digests`,
+      [items.map((i) => i.id), items.map((i) => i.claimToken), items.map((i) => i.digest)],
     );
-    return rows[0]?.attempt_digests;
+    const byId = new Map(rows.map((row) => [String(row.id), row.attempt_digests]));
+    return items.map((i) => byId.get(String(i.id)));
   }
 
   /** Gives the claim back without counting it (daemon unreachable, or shutting down). */

@@ -1,7 +1,7 @@
 import axios, { AxiosInstance } from 'axios';
 import { LookupAddress, LookupAllOptions, lookup as dnsLookup } from 'node:dns';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { Agent as HttpAgent, IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
 export interface HttpClientOptions {
   timeoutMs: number;
@@ -70,4 +70,113 @@ export function createHttpClient(options: HttpClientOptions): AxiosInstance {
     proxy: false,
     transitional: { clarifyTimeoutError: true },
   });
+}
+
+/** What a `JsonClient` answers: any HTTP status (never thrown), its headers, the body. */
+export interface JsonResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The body parsed as JSON, or the text itself when it is not JSON ('' when empty). */
+  data: unknown;
+}
+
+/** A lean POST-only client for the hot server-to-server path (see `createJsonClient`). */
+export interface JsonClient {
+  /**
+   * POSTs `body` (an object, serialised here, or a string already serialised) as JSON.
+   * Rejects on a network error, on `signal`, after `timeoutMs` (code `ETIMEDOUT`), on a body
+   * over `maxBodyBytes` (code `ERR_BODY_TOO_LARGE`) and on a refused address
+   * (`EADDRNOTPERMITTED`); any HTTP status resolves.
+   */
+  post(
+    url: string,
+    body: unknown,
+    options?: { signal?: AbortSignal; headers?: Record<string, string> },
+  ): Promise<JsonResponse>;
+}
+
+/**
+ * The same policy as `createHttpClient` (keep-alive agents whose `lookup` checks every
+ * resolved address at connect time, a hard timeout, a bounded response body, no redirects
+ * followed, no proxy, no throwing on HTTP status) on `node:http` directly, without axios's
+ * per-request configuration merging: for the federated POST of every page.
+ */
+export function createJsonClient(options: HttpClientOptions): JsonClient {
+  const lookup = options.permitAddress
+    ? (guardedLookup(options.permitAddress) as never)
+    : undefined;
+  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64, lookup });
+  const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64, lookup });
+  const baseHeaders = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    ...options.headers,
+  };
+  return {
+    post(url, body, requestOptions = {}) {
+      return new Promise<JsonResponse>((resolve, reject) => {
+        const payload = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8');
+        const secure = url.startsWith('https:');
+        let settled = false;
+        const fail = (err: Error) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          reject(err);
+        };
+        const req = (secure ? httpsRequest : httpRequest)(url, {
+          method: 'POST',
+          agent: secure ? httpsAgent : httpAgent,
+          headers: {
+            ...baseHeaders,
+            ...requestOptions.headers,
+            'content-length': String(payload.length),
+          },
+          signal: requestOptions.signal,
+        });
+        const timer = setTimeout(() => {
+          const error: NodeJS.ErrnoException = new Error(
+            `timeout of ${options.timeoutMs} ms exceeded`,
+          );
+          error.code = 'ETIMEDOUT';
+          fail(error);
+          req.destroy(error);
+        }, options.timeoutMs);
+        req.on('error', fail);
+        req.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > options.maxBodyBytes) {
+              const error: NodeJS.ErrnoException = new Error(
+                `response body over ${options.maxBodyBytes} bytes`,
+              );
+              error.code = 'ERR_BODY_TOO_LARGE';
+              fail(error);
+              res.destroy();
+              return;
+            }
+            chunks.push(chunk);
+          });
+          res.on('error', fail);
+          res.on('aborted', () => fail(new Error('the response was cut short')));
+          res.on('end', () => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            const text = Buffer.concat(chunks).toString('utf8');
+            let data: unknown = text;
+            try {
+              data = text === '' ? '' : JSON.parse(text);
+            } catch {
+              /* not JSON: the text itself, as axios answers */
+            }
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, data });
+          });
+        });
+        req.end(payload);
+      });
+    },
+  };
 }
