@@ -308,6 +308,10 @@ export class MessageStore {
    * claimed (they wait without spending attempts), and no destination has more than
    * `perDestination` pages in flight over all replicas: claims are serialised by a
    * transaction-scoped advisory lock of this schema, and the destinations take turns.
+   *
+   * Cost: the destinations with waiting pages are found by a loose index scan, and each is
+   * read only up to the room its cap leaves (at most `limit` rows), over the indexes of
+   * migration 1764400000000; a claim no longer ranks every due page of the queue.
    */
   async claimDue(
     limit: number,
@@ -326,19 +330,32 @@ export class MessageStore {
         "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.delivery_claim'))",
       );
       const [rows] = (await manager.query(
-        `WITH in_flight AS (
-           SELECT destination, count(*)::integer AS n FROM messages
-           WHERE status = 'sending' AND claim_token IS NOT NULL AND next_attempt_at > $1
-           GROUP BY destination
+        `WITH RECURSIVE waiting_for(destination) AS (
+           (SELECT destination FROM messages WHERE status IN ('queued', 'sending') AND destination IS NOT NULL
+            ORDER BY destination LIMIT 1)
+           UNION ALL
+           SELECT (SELECT m.destination FROM messages m
+                   WHERE m.status IN ('queued', 'sending') AND m.destination > w.destination
+                   ORDER BY m.destination LIMIT 1)
+           FROM waiting_for w WHERE w.destination IS NOT NULL
+         ), room AS (
+           SELECT w.destination, LEAST($2::integer, $6::integer - (
+               SELECT count(*)::integer FROM messages f
+               WHERE f.destination = w.destination AND f.status = 'sending' AND f.claim_token IS NOT NULL
+                 AND f.next_attempt_at > $1)) AS n
+           FROM waiting_for w LEFT JOIN destinations d ON d.server_id = w.destination
+           WHERE w.destination IS NOT NULL AND (d.state IS NULL OR d.state IN ('healthy', 'backing_off'))
          ), due AS (
-           SELECT m.id, m.destination, m.next_attempt_at,
-             row_number() OVER (PARTITION BY m.destination ORDER BY m.next_attempt_at, m.id) AS turn
-           FROM messages m LEFT JOIN destinations d ON d.server_id = m.destination
-           WHERE m.status IN ('queued', 'sending') AND m.next_attempt_at <= $1
-             AND (d.state IS NULL OR d.state IN ('healthy', 'backing_off'))
+           SELECT p.id, p.next_attempt_at,
+             row_number() OVER (PARTITION BY r.destination ORDER BY p.next_attempt_at, p.id) AS turn
+           FROM room r CROSS JOIN LATERAL (
+             SELECT m.id, m.next_attempt_at FROM messages m
+             WHERE m.destination = r.destination AND m.status IN ('queued', 'sending') AND m.next_attempt_at <= $1
+             ORDER BY m.next_attempt_at, m.id
+             LIMIT GREATEST(r.n, 0)
+           ) p
          ), pick AS (
-           SELECT due.id FROM due LEFT JOIN in_flight f ON f.destination = due.destination
-           WHERE due.turn + COALESCE(f.n, 0) <= $6
+           SELECT due.id FROM due
            ORDER BY due.turn, due.next_attempt_at, due.id
            LIMIT $2
          ), locked AS (
