@@ -45,6 +45,19 @@ describe(RateLimitStore.name, () => {
     expect(decisions.filter((d) => d.violation)).toHaveLength(1);
   });
 
+  it('decides on the row as another replica left it, not on the state it last wrote', async () => {
+    const replica = new RateLimitStore(database.dataSource);
+    const now = Date.now();
+    expect((await sut.consume('messages:stale.example', 3, now)).allowed).toBe(true);
+    expect((await replica.consume('messages:stale.example', 3, now)).allowed).toBe(true);
+    expect((await replica.consume('messages:stale.example', 3, now)).allowed).toBe(true);
+
+    const fourth = await sut.consume('messages:stale.example', 3, now);
+
+    expect(fourth.violation).toBe(true);
+    expect(await sut.violations('messages:stale.example')).toBe(1);
+  });
+
   it('keeps sources apart and counts violations by prefix', async () => {
     const now = Date.now();
     expect((await sut.consume('messages:quiet.example', 1, now)).allowed).toBe(true);

@@ -15,6 +15,33 @@ interface PendingDecision {
   reject(err: unknown): void;
 }
 
+/** Keys whose last known state a `RateLimitStore` keeps for its compare-and-set. */
+export const MAX_KNOWN_KEYS = 10_000;
+
+/** The decisions of a batch, in arrival order, from `state` (`lockedAtMs` for those without a time). */
+function applyBatch(
+  state: RateLimitState,
+  batch: PendingDecision[],
+  lockedAtMs: number,
+): { decisions: RateLimitDecision[]; state: RateLimitState } {
+  const decisions = batch.map((pending) => {
+    const decision = consumeRateLimit(state, pending.nowMs ?? lockedAtMs, pending.limitPerHour);
+    state = decision.state;
+    return decision;
+  });
+  return { decisions, state };
+}
+
+/** A state as the row's columns: window_start, count, violations, blocked_until. */
+function stateColumns(state: RateLimitState): [Date, number, number, Date] {
+  return [
+    new Date(state.windowStartMs),
+    state.count,
+    state.violations,
+    new Date(state.blockedUntilMs),
+  ];
+}
+
 /**
  * Rate-limit state in PostgreSQL, so that the limit holds across replicas: decisions run
  * the pure `consumeRateLimit` on the row locked by an upsert (`INSERT … ON CONFLICT DO UPDATE`).
@@ -23,9 +50,18 @@ interface PendingDecision {
  * serialise on its lock (≈100 decisions/s). Instead, the decisions that arrive for a key
  * while its transaction runs are queued and made together in the next one: one lock,
  * one read, one write per batch, each decision still applied in arrival order.
+ *
+ * One round trip per batch in the common case: the store remembers the state it last read
+ * or wrote for a key and writes the batch's outcome with a compare-and-set (`UPDATE … WHERE`
+ * every column still holds that state). If another replica (or a restart) changed the row
+ * meanwhile, nothing is written and the batch is decided again under the row lock (BEGIN,
+ * upsert, update, COMMIT), so every decision is still made on the row's current state.
+ * Remembers at most `MAX_KNOWN_KEYS` keys (the oldest are forgotten).
  */
 export class RateLimitStore {
   private readonly queues = new Map<string, PendingDecision[]>();
+  /** Per key, the state of its row as this store last read or wrote it. */
+  private readonly known = new Map<string, RateLimitState>();
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -59,8 +95,26 @@ export class RateLimitStore {
     }
   }
 
-  private decide(key: string, batch: PendingDecision[]): Promise<RateLimitDecision[]> {
-    return this.dataSource.transaction(async (manager) => {
+  private async decide(key: string, batch: PendingDecision[]): Promise<RateLimitDecision[]> {
+    const known = this.known.get(key);
+    if (known !== undefined) {
+      const { decisions, state } = applyBatch(known, batch, Date.now());
+      const [, written] = (await this.dataSource.query(
+        `UPDATE rate_limits SET window_start = $6, count = $7, violations = $8, blocked_until = $9
+         WHERE key = $1 AND window_start = $2 AND count = $3 AND violations = $4 AND blocked_until = $5`,
+        [key, ...stateColumns(known), ...stateColumns(state)],
+      )) as [unknown, number];
+      if (written === 1) {
+        this.remember(key, state);
+        return decisions;
+      }
+      this.known.delete(key);
+    }
+    return this.decideLocked(key, batch);
+  }
+
+  private async decideLocked(key: string, batch: PendingDecision[]): Promise<RateLimitDecision[]> {
+    const { decisions, state } = await this.dataSource.transaction(async (manager) => {
       const startMs = batch[0].nowMs ?? Date.now();
       // Creates the row if need be and locks it either way (the no-op DO UPDATE takes the
       // row lock, as SELECT … FOR UPDATE would), answering its current state: one round trip.
@@ -71,31 +125,31 @@ export class RateLimitStore {
          RETURNING window_start, count, violations, blocked_until`,
         [key, new Date(startMs)],
       );
-      let state: RateLimitState = {
+      const current: RateLimitState = {
         windowStartMs: rows[0].window_start.getTime(),
         count: rows[0].count,
         violations: rows[0].violations,
         blockedUntilMs: rows[0].blocked_until.getTime(),
       };
-      const lockedAtMs = Date.now();
-      const decisions = batch.map((pending) => {
-        const decision = consumeRateLimit(state, pending.nowMs ?? lockedAtMs, pending.limitPerHour);
-        state = decision.state;
-        return decision;
-      });
+      const outcome = applyBatch(current, batch, Date.now());
       await manager.query(
         `UPDATE rate_limits SET window_start = $2, count = $3, violations = $4, blocked_until = $5
          WHERE key = $1`,
-        [
-          key,
-          new Date(state.windowStartMs),
-          state.count,
-          state.violations,
-          new Date(state.blockedUntilMs),
-        ],
+        [key, ...stateColumns(outcome.state)],
       );
-      return decisions;
+      return outcome;
     });
+    this.remember(key, state);
+    return decisions;
+  }
+
+  private remember(key: string, state: RateLimitState): void {
+    this.known.delete(key);
+    this.known.set(key, state);
+    if (this.known.size > MAX_KNOWN_KEYS) {
+      const oldest = this.known.keys().next().value;
+      if (oldest !== undefined) this.known.delete(oldest);
+    }
   }
 
   /** Violations recorded for keys starting with `prefix` (e.g. every limit of one server). */
