@@ -33,7 +33,7 @@ import { verifyAck } from './ack-verification';
 import { DaemonHealthLog } from './daemon-health-log';
 import { AttemptSignal } from './destination-rules';
 import { DestinationStore } from './destination.store';
-import { ClaimedPage, MessageStore } from '../messages/message.store';
+import { AttemptRecord, ClaimedPage, MessageStore } from '../messages/message.store';
 import { AttemptOutcome, NextStep, nextStep, parseRetryAfter } from './retry-schedule';
 
 /** Pages claimed at once by one replica. */
@@ -256,17 +256,37 @@ export class DeliveryService {
       await this.outbox.handBack(page, Date.now(), 'shutdown');
       return;
     }
-    // Two tables, no order between them: one round trip's wait, not two, before the outcome.
-    await Promise.all([
-      this.recordAttempt(page, sent, page.probe),
-      this.updateDestination(page, sent),
-    ]);
     if (page.probe && outcome.kind === 'transient') {
+      // Two tables, no order between them: one round trip's wait, not two, before the outcome.
+      await Promise.all([
+        this.recordAttempt(page, sent, page.probe),
+        this.updateDestination(page, sent),
+      ]);
       // The destination is still unreachable: the page waits again, having spent nothing.
       await this.outbox.handBack(page, Date.now(), outcome.error);
       return;
     }
     const step = nextStep(page.attempts, outcome, Date.now(), this.config);
+    if (step.action === 'finish') {
+      // The page's last attempt: its history row is written by the statement of the final
+      // status (one commit fewer), after the destination's update as before.
+      await this.updateDestination(page, sent);
+      const record = attemptRecordOf(page, sent, page.probe);
+      this.noteAttempt(page, sent, record);
+      const row = await this.finishPage(
+        page,
+        step.status,
+        step.lastError,
+        sent.signedPayload,
+        record,
+      );
+      if (row) this.logFinal(page, step.status, step.lastError, sent.outcome.kind);
+      return;
+    }
+    await Promise.all([
+      this.recordAttempt(page, sent, page.probe),
+      this.updateDestination(page, sent),
+    ]);
     await this.apply(page, step, sent);
   }
 
@@ -322,26 +342,15 @@ export class DeliveryService {
     return { outcome, startedMs: Date.now(), durationMs: 0, httpStatus: null };
   }
 
+  /** Adds the attempt to the page's history (its own statement), then counts and logs it. */
   private async recordAttempt(page: ClaimedPage, sent: SentAttempt, probe: boolean) {
-    const error =
-      sent.outcome.kind === 'transient' || sent.outcome.kind === 'refused'
-        ? sent.outcome.error
-        : sent.outcome.kind === 'rejected'
-          ? sent.outcome.reason
-          : sent.outcome.kind === 'destination_blocked'
-            ? 'blocked'
-            : null;
-    await this.outbox.recordAttempt({
-      messageRowId: page.id,
-      attempt: page.attempts,
-      probe,
-      startedAt: new Date(sent.startedMs),
-      durationMs: sent.durationMs,
-      httpStatus: sent.httpStatus,
-      error,
-      outcome: sent.outcome.kind,
-      digest: sent.digest ?? null,
-    });
+    const record = attemptRecordOf(page, sent, probe);
+    await this.outbox.recordAttempt(record);
+    this.noteAttempt(page, sent, record);
+  }
+
+  /** The attempt's metric and its `federation.delivery_attempt` line. */
+  private noteAttempt(page: ClaimedPage, sent: SentAttempt, record: AttemptRecord): void {
     this.metrics.deliveryAttempts.inc({ result: sent.outcome.kind });
     this.logger.event(
       'federation.delivery_attempt',
@@ -349,11 +358,11 @@ export class DeliveryService {
         message_id: page.message_id,
         destination: page.destination,
         attempt: page.attempts,
-        probe: probe || undefined,
+        probe: record.probe || undefined,
         duration_ms: sent.durationMs,
         http_status: sent.httpStatus ?? undefined,
         result: sent.outcome.kind,
-        error: error ?? undefined,
+        error: record.error ?? undefined,
         ...spanFields(page),
       },
       sent.outcome.kind === 'delivered' ? 'info' : 'warn',
@@ -544,13 +553,15 @@ export class DeliveryService {
     status: 'delivered' | 'rejected' | 'failed',
     lastError: string | null,
     signedPayload: string | null = null,
+    attempt: AttemptRecord | null = null,
   ): Promise<MessageRow | undefined> {
     const row = await this.outbox.finishReturning(
       page,
       status,
       lastError,
       Date.now(),
-      signedPayload,
+      signedPayload ?? null,
+      attempt,
     );
     if (!row) return undefined;
     this.metrics.deliveryOutcomes.inc({ status });
@@ -592,6 +603,30 @@ interface SentAttempt {
   httpStatus: number | null;
   digest?: string;
   signedPayload?: string;
+}
+
+/** The history row of one attempt (SERVICES.md: the page's attempt history). */
+function attemptRecordOf(page: ClaimedPage, sent: SentAttempt, probe: boolean): AttemptRecord {
+  const o = sent.outcome;
+  const error =
+    o.kind === 'transient' || o.kind === 'refused'
+      ? o.error
+      : o.kind === 'rejected'
+        ? o.reason
+        : o.kind === 'destination_blocked'
+          ? 'blocked'
+          : null;
+  return {
+    messageRowId: page.id,
+    attempt: page.attempts,
+    probe,
+    startedAt: new Date(sent.startedMs),
+    durationMs: sent.durationMs,
+    httpStatus: sent.httpStatus,
+    error,
+    outcome: o.kind,
+    digest: sent.digest ?? null,
+  };
 }
 
 /** `trace_id` and `span_id` of the attempt in progress, for every line about the page. */

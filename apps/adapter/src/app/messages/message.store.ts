@@ -13,6 +13,8 @@ interface FinalStatus {
   lastError: string | null;
   deliveredAt: Date | null;
   signedPayload: string | null;
+  /** The attempt that ended the page, added to its history by the same statement. */
+  attempt: AttemptRecord | null;
 }
 
 /** A federated page to queue (`queueFederated`). */
@@ -538,13 +540,18 @@ export class MessageStore {
     );
   }
 
-  /** `finish`, answering with the page as it now reads (for the webhook), or undefined if not applied. */
+  /**
+   * `finish`, answering with the page as it now reads (for the webhook), or undefined if not
+   * applied. `attempt`, the attempt that ended the page, is added to its history by the same
+   * statement (one commit), whether or not the final status is applied (as `recordAttempt`).
+   */
   async finishReturning(
     page: ClaimedPage,
     status: 'delivered' | 'rejected' | 'failed',
     lastError: string | null,
     nowMs: number,
     signedPayload: string | null,
+    attempt: AttemptRecord | null = null,
   ): Promise<MessageRow | undefined> {
     return this.finishing.submit({
       id: page.id,
@@ -553,6 +560,7 @@ export class MessageStore {
       lastError,
       deliveredAt: status === 'delivered' ? new Date(nowMs) : null,
       signedPayload,
+      attempt,
     });
   }
 
@@ -560,12 +568,24 @@ export class MessageStore {
     const columns = MESSAGE_VIEW_COLUMNS.split(', ')
       .map((c) => `m.${c}`)
       .join(', ');
+    const attempts = items.map((i) => i.attempt);
     const rows = await this.update<MessageRow>(
-      `UPDATE messages m
+      `WITH v AS (
+         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::text[],
+           $7::integer[], $8::boolean[], $9::timestamptz[], $10::integer[], $11::integer[], $12::text[], $13::text[],
+           $14::text[])
+           AS v(id, claim_token, status, last_error, delivered_at, signed_payload, attempt, probe, started_at,
+             duration_ms, http_status, error, outcome, message_digest)
+       ), history AS (
+         INSERT INTO delivery_attempts (message_row_id, attempt, probe, started_at, duration_ms, http_status, error,
+           outcome, message_digest)
+         SELECT id, attempt, probe, started_at, duration_ms, http_status, error, outcome, message_digest
+         FROM v WHERE v.attempt IS NOT NULL
+       )
+       UPDATE messages m
        SET status = v.status, last_error = v.last_error, delivered_at = v.delivered_at, next_attempt_at = NULL,
            claim_token = NULL, signed_payload = COALESCE(v.signed_payload, m.signed_payload)
-       FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
-         AS v(id, claim_token, status, last_error, delivered_at, signed_payload)
+       FROM v
        WHERE m.id = v.id AND m.status IN ('queued', 'sending') AND (m.claim_token = v.claim_token OR v.status = 'delivered')
        RETURNING ${columns}`,
       [
@@ -575,6 +595,14 @@ export class MessageStore {
         items.map((i) => i.lastError),
         items.map((i) => i.deliveredAt),
         items.map((i) => i.signedPayload),
+        attempts.map((a) => a?.attempt ?? null),
+        attempts.map((a) => a?.probe ?? null),
+        attempts.map((a) => a?.startedAt ?? null),
+        attempts.map((a) => a?.durationMs ?? null),
+        attempts.map((a) => a?.httpStatus ?? null),
+        attempts.map((a) => a?.error ?? null),
+        attempts.map((a) => a?.outcome ?? null),
+        attempts.map((a) => a?.digest ?? null),
       ],
     );
     const byId = new Map(rows.map((row) => [String(row.id), row]));
