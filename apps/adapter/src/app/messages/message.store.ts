@@ -137,6 +137,27 @@ interface RecordResult {
   inboxRow?: MessageRow;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * `sql` with `$n` replaced by the literal of `params[n - 1]`, for a statement sent in a
+ * multi-statement simple query (which takes no parameters). Only values made here are
+ * accepted: a Date (timestamptz), a safe integer, or a UUID; anything else throws.
+ */
+function inlineParameters(sql: string, params: (Date | number | string)[]): string {
+  const literals = params.map((v) => {
+    if (v instanceof Date) return `'${v.toISOString()}'::timestamptz`;
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
+    if (typeof v === 'string' && UUID.test(v)) return `'${v}'::uuid`;
+    throw new Error(`not an inlinable parameter: ${String(v)}`);
+  });
+  return sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const literal = literals[Number(n) - 1];
+    if (literal === undefined) throw new Error(`no parameter $${n}`);
+    return literal;
+  });
+}
+
 function receiptKey(senderServer: string, messageId: string): string {
   return `${senderServer}\u0000${messageId}`;
 }
@@ -327,12 +348,8 @@ export class MessageStore {
     const columns = MESSAGE_VIEW_COLUMNS.split(', ')
       .map((c) => `m.${c}`)
       .join(', ');
-    return this.db.transaction(async (manager) => {
-      await manager.query(
-        "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.delivery_claim'))",
-      );
-      const [rows] = (await manager.query(
-        `WITH RECURSIVE waiting_for(destination) AS (
+    const claim = inlineParameters(
+      `WITH RECURSIVE waiting_for(destination) AS (
            (SELECT destination FROM messages WHERE status IN ('queued', 'sending') AND destination IS NOT NULL
             ORDER BY destination LIMIT 1)
            UNION ALL
@@ -370,10 +387,25 @@ export class MessageStore {
          FROM locked WHERE m.id = locked.id
          RETURNING ${columns}, m.destination, m.claim_token, locked.attempts >= $5::integer AS exhausted,
            false AS probe, m.trace_id, m.trace_parent`,
-        [new Date(nowMs), limit, new Date(nowMs + leaseMs), token, maxAttempts, perDestination],
-      )) as [ClaimedPage[], number];
-      return rows;
-    });
+      [new Date(nowMs), limit, new Date(nowMs + leaseMs), token, maxAttempts, perDestination],
+    );
+    // One round trip: BEGIN, the lock, the claim (its own statement, so its snapshot is taken
+    // once the lock is held) and COMMIT go as one simple query on one connection.
+    const runner = this.db.createQueryRunner();
+    const client = (await runner.connect()) as {
+      query(sql: string): Promise<{ rows: ClaimedPage[] }[]>;
+    };
+    try {
+      const results = await client.query(
+        `BEGIN; SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.delivery_claim')); ${claim}; COMMIT`,
+      );
+      return results[2].rows;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      await runner.release();
+    }
   }
 
   /**
