@@ -32,6 +32,11 @@ export class ServiceProcess {
     return this.options.baseUrl;
   }
 
+  /** The running child's process id (for /proc readings in benchmarks), or undefined. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   async start(): Promise<void> {
     const root = this.options.repoRoot ?? REPO_ROOT;
     const main = join(root, 'dist', 'apps', this.options.service, 'main.js');
