@@ -20,13 +20,13 @@
  * announcements loaded (a mismatch is answered 503 and counted); after each exchange it
  * starts one towards the daemon as another invented server, with the same digest.
  *
- * Keys: --keys distinct RSA-2048 pairs (default 1,000, cached in the temporary folder),
+ * Keys: --keys distinct RSA-2048 pairs (default 10,000: one per server; cached in the temporary folder),
  * server i signing with key i mod keys; the daemon pins per server id, so several ids may
  * share a key. PostgreSQL: DATABASE_URL (default the machine's, 127.0.0.1:5432), a fresh
  * database `bench_discovery`, dropped at the end. Daemon on 127.0.0.180.
  *
  *   npm run build && flock /tmp/pager-e2e.lock node bench/lib/ts-run.js bench/discovery/daemon.ts \
- *     [--servers 10000] [--keys 1000] [--interval 250] [--window 30] [--requests 5000]
+ *     [--servers 10000] [--keys 10000] [--interval 250] [--window 30] [--requests 5000]
  */
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -62,7 +62,7 @@ const { keyPool } = require('../lib/key-pool.js') as {
 
 const args = {
   servers: 10_000,
-  keys: 1_000,
+  keys: 10_000,
   interval: 250,
   window: 30,
   requests: 5_000,

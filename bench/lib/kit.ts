@@ -146,11 +146,15 @@ export interface DaemonOptions {
 export function daemon(options: DaemonOptions): ServiceProcess & { dataDir: string } {
   const dataDir = makeTempDir(`bench-${options.serverId}`);
   const base = `http://${options.host}:4100`;
-  const process = new ServiceProcess({
+  const service = new ServiceProcess({
     service: 'discovery',
     baseUrl: base,
     logFile: join(dataDir, 'discovery.log'),
     readyTimeoutMs: 120_000,
+    // Another build's dist/ (e.g. a copy made before a change, to compare)
+    repoRoot: process.env.BENCH_DIST_ROOT,
+    // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the daemons of a bench
+    nodeArgs: (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
     env: {
       SERVER_ID: options.serverId,
       BIND_ADDRESS: options.host,
@@ -160,14 +164,10 @@ export function daemon(options: DaemonOptions): ServiceProcess & { dataDir: stri
       DATABASE_SCHEMA: `d_${options.serverId.replace(/[^a-z0-9]/g, '_')}`,
       ALLOW_PRIVATE_ENDPOINTS: 'true',
       LOG_LEVEL: 'warn',
-      // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the daemons of a bench
-      ...(process.env.BENCH_DAEMON_NODE_OPTIONS
-        ? { NODE_OPTIONS: process.env.BENCH_DAEMON_NODE_OPTIONS }
-        : {}),
       ...options.env,
     },
   });
-  return Object.assign(process, { dataDir });
+  return Object.assign(service, { dataDir });
 }
 
 /** Resident memory of a process in MiB (VmRSS of /proc/<pid>/status). */

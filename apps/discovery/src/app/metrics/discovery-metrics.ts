@@ -13,6 +13,8 @@ export class DiscoveryMetrics {
   /** Announcements the table bound dropped (neighbour_quota, table_full) or entries evicted. */
   readonly tableDropped: Counter<'reason'>;
   readonly gossipLeader: Gauge;
+  /** JSON body bytes of the exchanges this daemon started: `sent` requests, `received` replies. */
+  readonly gossipBytes: Counter<'direction'>;
 
   constructor(@Inject(Registry) registry: Registry) {
     this.gossipRounds = new Counter({
@@ -53,6 +55,12 @@ export class DiscoveryMetrics {
     this.gossipLeader = new Gauge({
       name: 'discovery_gossip_leader',
       help: '1 when this replica holds the gossip lock and runs the gossip schedule, else 0',
+      registers: [registry],
+    });
+    this.gossipBytes = new Counter({
+      name: 'discovery_gossip_bytes_total',
+      help: 'Body bytes of the gossip exchanges this daemon started: requests sent, replies received',
+      labelNames: ['direction'],
       registers: [registry],
     });
   }
