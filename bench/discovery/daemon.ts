@@ -18,7 +18,8 @@
  * answers for each of them, signing with that server's key, `in_sync: true` only when the
  * daemon's digest_hash is the one computed here by @pager/gossip-core over the very
  * announcements loaded (a mismatch is answered 503 and counted); after each exchange it
- * starts one towards the daemon as another invented server, with the same digest.
+ * starts one towards the daemon as one of 8 invented in-neighbours (one of them swapped for
+ * a random other server each time, as neighbour choice does), with the same digest.
  *
  * Keys: --keys distinct RSA-2048 pairs (default 10,000: one per server; cached in the temporary folder),
  * server i signing with key i mod keys; the daemon pins per server id, so several ids may
@@ -160,9 +161,18 @@ async function main(): Promise<void> {
     if (s.reciprocate) void gossipToDaemon(s);
   }
 
-  /** One in-sync exchange started by a random invented server towards the daemon. */
+  // The servers that gossip with the daemon: like its own neighbours, 8 of them, one
+  // swapped for a random other after each exchange (a converged network's in-neighbours).
+  const inNeighbours = Array.from(
+    { length: 8 },
+    () => 1 + Math.floor(Math.random() * (args.servers - 1)),
+  );
+
+  /** One in-sync exchange started by one of the in-neighbours towards the daemon. */
   async function gossipToDaemon(s: Stub): Promise<boolean> {
-    const i = 1 + Math.floor(Math.random() * (args.servers - 1));
+    const i = inNeighbours[Math.floor(Math.random() * inNeighbours.length)];
+    inNeighbours[Math.floor(Math.random() * inNeighbours.length)] =
+      1 + Math.floor(Math.random() * (args.servers - 1));
     const envelope = await gossipEnvelope(
       id(i),
       keyOf(i),
@@ -201,11 +211,18 @@ async function main(): Promise<void> {
   });
   let target = daemon({ serverId: TARGET_ID, host: HOST, databaseUrl, env: env(3_600_000) });
   const rss: Record<string, number> = {};
+  const heap: Record<string, string> = {};
+  /** The daemon's V8 heap (used / total) and external memory in MiB, from its /metrics. */
+  const heapNow = async () => {
+    const mib = async (name: string) => (await metric(BASE, name)) / 1048576;
+    return `${(await mib('nodejs_heap_size_used_bytes')).toFixed(0)}/${(await mib('nodejs_heap_size_total_bytes')).toFixed(0)} +${(await mib('nodejs_external_memory_bytes')).toFixed(0)}`;
+  };
   try {
     await target.start();
     const pid = () => target.pid as number;
     await sleep(2_000);
     rss['start'] = rssMiB(pid());
+    heap['start'] = await heapNow();
 
     // ---- load: server 0 relays the others, 499 + its own per envelope ----
     const loadStart = Date.now();
@@ -232,6 +249,7 @@ async function main(): Promise<void> {
     await sleep(3_000);
     clearInterval(sampler);
     rss['loaded'] = rssMiB(pid());
+    heap['loaded'] = await heapNow();
     rss['loadPeak'] = Math.max(peak, rss['loaded']);
 
     // ---- idle baseline: a fresh daemon on the same database, no rounds ----
@@ -242,6 +260,7 @@ async function main(): Promise<void> {
     if (!(await gossipToDaemon(stub))) throw new Error('fresh daemon not in sync');
     await sleep(5_000);
     rss['fresh'] = rssMiB(pid());
+    heap['fresh'] = await heapNow();
     const idleWindowMs = 20_000;
     const idle0 = cpuMs(pid());
     await sleep(idleWindowMs);
@@ -280,6 +299,7 @@ async function main(): Promise<void> {
     const pgPerRoundMs = (after.pg - before.pg) / rounds;
     const loadDuringRounds = loadAverage();
     rss['rounds'] = rssMiB(pid());
+    heap['rounds'] = await heapNow();
 
     // ---- cached route while rounds run, beside a trivial endpoint ----
     const routeMs: number[] = [];
@@ -301,6 +321,7 @@ async function main(): Promise<void> {
     const loadDuringRoutes = loadAverage();
     stub.reciprocate = false;
     rss['end'] = rssMiB(pid());
+    heap['end'] = await heapNow();
 
     const f = (n: number, d = 1) => n.toFixed(d);
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
@@ -309,6 +330,7 @@ async function main(): Promise<void> {
       `load: ${args.servers - 1} relayed by one neighbour in envelopes of 500 through POST /discovery/gossip: ${accepted} accepted (+ the neighbour's own) in ${f(loadS, 0)} s`,
       `RSS (MiB): start ${f(rss['start'])}, peak while loading ${f(rss['loadPeak'])}, after loading ${f(rss['loaded'])}, fresh start with the table ${f(rss['fresh'])}, after rounds ${f(rss['rounds'])}, at the end ${f(rss['end'])}`,
       `  goal ≤ ${RSS_GOAL_MB} MB (${f((RSS_GOAL_MB * 1e6) / 1048576)} MiB): ${verdict(Math.max(rss['fresh'], rss['rounds'], rss['end']) * 1.048576 <= RSS_GOAL_MB)} in steady state (fresh/rounds/end); ${verdict(rss['loadPeak'] * 1.048576 <= RSS_GOAL_MB)} at the loading peak; k8s limit ${RSS_LIMIT_MIB} MiB: ${verdict(rss['loadPeak'] <= RSS_LIMIT_MIB)}`,
+      `  V8 heap used/total +external (MiB) at the same points: ${['start', 'loaded', 'fresh', 'rounds', 'end'].map((k) => `${k} ${heap[k]}`).join(', ')}`,
       `  per entry: ${f(((rss['fresh'] - rss['start']) * 1048576) / args.servers / 1024, 2)} KiB (fresh start with the table − start)`,
       `rounds: ${rounds} in ${f(windowS)} s (interval ${args.interval} ms), ${after.started - before.started} answered gossips; failed exchanges ${after.failed - before.failed}; stub digest mismatches ${stub.mismatched}, not-in-sync answers ${stub.startedNotInSync}`,
       `  daemon CPU ${f(after.cpu - before.cpu, 0)} ms, idle ${f(idleMsPerS, 2)} ms/s → ${f(roundCpuMs, 2)} ms CPU per steady round (goal ≤ ${ROUND_GOAL_MS} ms: ${verdict(roundCpuMs <= ROUND_GOAL_MS)}); PostgreSQL backends ${f(pgPerRoundMs, 2)} ms per round; ${loadDuringRounds}`,

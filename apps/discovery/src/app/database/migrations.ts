@@ -1,6 +1,7 @@
 import { CreateRateLimits1764100000000 } from '@pager/server-kit';
 import { CandidatePacing1764612345000 } from './candidate-pacing.migration';
 import { InitialDiscoverySchema1764200000000 } from './initial-discovery-schema.migration';
+import { PeersReceivedAtIndex1764590400000 } from './peers-received-at-index.migration';
 
 // Applied in order at start-up; never edit a migration that has shipped, add a new one.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -8,4 +9,5 @@ export const DISCOVERY_MIGRATIONS: Function[] = [
   CreateRateLimits1764100000000,
   InitialDiscoverySchema1764200000000,
   CandidatePacing1764612345000,
+  PeersReceivedAtIndex1764590400000,
 ];
