@@ -83,7 +83,7 @@ export function linePlotSvg(plot: LinePlot): string {
   const yFraction = (v: number) =>
     plot.logY ? Math.log10(v / yMin) / Math.log10(yMax / yMin) : v / yMax;
   const y = (v: number) => height - bottom - (height - bottom - top) * yFraction(v);
-  const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toPrecision(3));
+  const fmt = (v: number) => String(Number(v.toPrecision(3)));
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
@@ -98,8 +98,8 @@ export function linePlotSvg(plot: LinePlot): string {
     parts.push(`<text x="${x(xv) - 8}" y="${height - bottom + 14}">${fmt(xv)}</text>`);
     const yv = plot.logY ? yMin * (yMax / yMin) ** (i / 5) : (yMax * i) / 5;
     parts.push(
-      `<text x="${left - 6}" y="${y(yv) + 4}" text-anchor="end">${fmt(yv)}</text>`,
-      `<line x1="${left}" y1="${y(yv)}" x2="${width - right}" y2="${y(yv)}" stroke="#ddd"/>`,
+      `<text x="${left - 6}" y="${(y(yv) + 4).toFixed(1)}" text-anchor="end">${fmt(yv)}</text>`,
+      `<line x1="${left}" y1="${y(yv).toFixed(1)}" x2="${width - right}" y2="${y(yv).toFixed(1)}" stroke="#ddd"/>`,
     );
   }
   const rows = plot.legendRows ?? 12;
