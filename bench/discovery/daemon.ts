@@ -39,8 +39,8 @@ import {
 import { formatProtocolTimestamp, signObjectAsync } from '@pager/protocol';
 import { percentile } from '@pager/testing';
 import {
-  BenchKey,
   backendPids,
+  benchKeys,
   closeAgents,
   cpuMs,
   cpuMsOf,
@@ -52,28 +52,13 @@ import {
   inventedAnnouncement,
   loadAverage,
   metric,
+  options,
   request,
   rssMiB,
   sleep,
 } from '../lib/kit';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { keyPool } = require('../lib/key-pool.js') as {
-  keyPool: (n: number, log: (l: string) => void) => Promise<BenchKey[]>;
-};
 
-const args = {
-  servers: 10_000,
-  keys: 10_000,
-  interval: 250,
-  window: 30,
-  requests: 5_000,
-  ...Object.fromEntries(
-    process.argv
-      .slice(2)
-      .map((a, i, all) => (a.startsWith('--') ? [a.slice(2), Number(all[i + 1])] : null))
-      .filter((p): p is [string, number] => p !== null),
-  ),
-};
+const args = options({ servers: 10_000, keys: 10_000, interval: 250, window: 30, requests: 5_000 });
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DATABASE = 'bench_discovery';
 const HOST = '127.0.0.180';
@@ -102,7 +87,7 @@ interface Stub {
 
 async function main(): Promise<void> {
   log(`${loadAverage()} — keys…`);
-  const keys = await keyPool(args.keys, log);
+  const keys = await benchKeys(args.keys);
   const keyOf = (i: number) => keys[i % keys.length];
   const indexOf = new Map<string, number>();
   for (let i = 0; i < args.servers; i++) indexOf.set(id(i), i);
@@ -276,23 +261,17 @@ async function main(): Promise<void> {
     await sleep(10_000); // warm-up: table loaded, neighbours chosen, JIT
     const pg = await backendPids(ADMIN_URL, DATABASE);
     const exchanges = () => metric(BASE, 'discovery_gossip_exchanges_total', 'role="initiator"');
-    const before = {
+    const sample = async () => ({
       cpu: cpuMs(pid()),
       pg: cpuMsOf(pg),
       rounds: await exchanges(),
       failed: await metric(BASE, 'discovery_gossip_exchanges_total', 'result="failed"'),
       started: stub.started,
       at: Date.now(),
-    };
+    });
+    const before = await sample();
     await sleep(args.window * 1000);
-    const after = {
-      cpu: cpuMs(pid()),
-      pg: cpuMsOf(pg),
-      rounds: await exchanges(),
-      failed: await metric(BASE, 'discovery_gossip_exchanges_total', 'result="failed"'),
-      started: stub.started,
-      at: Date.now(),
-    };
+    const after = await sample();
     const windowS = (after.at - before.at) / 1000;
     const rounds = after.rounds - before.rounds;
     const roundCpuMs = (after.cpu - before.cpu - idleMsPerS * windowS) / rounds;

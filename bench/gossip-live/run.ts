@@ -26,21 +26,17 @@ import {
   dropDatabase,
   loadAverage,
   metric,
+  options,
   request,
   sleep,
 } from '../lib/kit';
 
-const opts = {
+const opts = options({
   runs: 3,
   servers: 10,
   steady: 10,
   svg: 'docs/img/gossip-live-10.svg',
-};
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i += 2) {
-  const key = argv[i].replace(/^--/, '') as keyof typeof opts;
-  (opts as Record<string, unknown>)[key] = key === 'svg' ? argv[i + 1] : Number(argv[i + 1]);
-}
+});
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DATABASE = 'bench_gossip_live';
 const INTERVAL_MS = 1_000;

@@ -16,14 +16,29 @@ import { ServiceProcess, makeTempDir } from '@pager/testing';
 
 export const ROOT = resolve(__dirname, '../..');
 
-/** `--name value` pairs of argv, with defaults. */
-export function parseArgs<T extends Record<string, string>>(defaults: T): T {
-  const out: Record<string, string> = { ...defaults };
+/**
+ * `--name value` pairs of argv over `defaults`; a value is read as a number where the
+ * default is one. Unknown names are kept (as given).
+ */
+export function options<T extends Record<string, number | string>>(defaults: T): T {
+  const out: Record<string, number | string> = { ...defaults };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i].startsWith('--')) out[argv[i].slice(2)] = argv[++i] ?? '';
+    if (!argv[i].startsWith('--')) continue;
+    const name = argv[i].slice(2);
+    const value = argv[++i] ?? '';
+    out[name] = typeof defaults[name] === 'number' ? Number(value) : value;
   }
   return out as T;
+}
+
+/** The benchmarks' key pool (bench/lib/key-pool.js, plain JS so that it runs on its own). */
+export function benchKeys(count: number): Promise<BenchKey[]> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { keyPool } = require('./key-pool.js') as {
+    keyPool: (n: number, log: (l: string) => void) => Promise<BenchKey[]>;
+  };
+  return keyPool(count, (line) => process.stderr.write(`${line}\n`));
 }
 
 export interface Reply {

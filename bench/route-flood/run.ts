@@ -23,7 +23,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { linePlotSvg, percentile } from '@pager/testing';
 import {
-  BenchKey,
+  benchKeys,
   closeAgents,
   createDatabase,
   daemon,
@@ -32,20 +32,12 @@ import {
   inPool,
   inventedAnnouncement,
   loadAverage,
+  options,
   request,
   until,
 } from '../lib/kit';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { keyPool } = require('../lib/key-pool.js') as {
-  keyPool: (n: number, log: (l: string) => void) => Promise<BenchKey[]>;
-};
 
-const opts = { lookups: 50, svg: 'docs/img/route-flood.svg' };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i += 2) {
-  const key = argv[i].replace(/^--/, '') as keyof typeof opts;
-  (opts as Record<string, unknown>)[key] = key === 'svg' ? argv[i + 1] : Number(argv[i + 1]);
-}
+const opts = options({ lookups: 50, svg: 'docs/img/route-flood.svg' });
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DATABASE = 'bench_route_flood';
 const CHAIN = 6;
@@ -63,7 +55,7 @@ async function knows(i: number, serverId: string): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
-  const keys = await keyPool(MAX_HOPS * opts.lookups + 1, log);
+  const keys = await benchKeys(MAX_HOPS * opts.lookups + 1);
   const databaseUrl = await createDatabase(ADMIN_URL, DATABASE);
   const quiet = {
     GOSSIP_INTERVAL_MS: '3600000',
