@@ -4,3 +4,4 @@ export * from './lib/spec-fixtures';
 export * from './lib/test-database';
 export * from './lib/protocol-examples';
 export * from './lib/strict-receiver';
+export * from './lib/bench-figures';

@@ -10,6 +10,7 @@ import {
   buildTableDigest,
   digestForBuckets,
   expire,
+  oldestTimestampMs,
   MAX_WANT_PER_PUSH,
   mergeDecision,
   PeerEntry,
@@ -359,6 +360,24 @@ describe('mergeDecision', () => {
 
   it('ignores an older announcement', () => {
     expect(mergeDecision(entry('a.example', T0), T0 - 1)).toBe('ignore');
+  });
+});
+
+describe('oldestTimestampMs', () => {
+  it('is the earliest announcement timestamp of the other entries', () => {
+    const table = tableOf(entry('b.example', T0 + 5), entry('a.example', T0 + 2));
+    expect(oldestTimestampMs(table, 'me.example')).toBe(T0 + 2);
+  });
+
+  it('leaves out the own entry', () => {
+    const table = tableOf(entry('me.example', T0 - HOUR), entry('a.example', T0));
+    expect(oldestTimestampMs(table, 'me.example')).toBe(T0);
+  });
+
+  it('is +Infinity for a table with only the own entry', () => {
+    expect(oldestTimestampMs(tableOf(entry('me.example', T0)), 'me.example')).toBe(
+      Number.POSITIVE_INFINITY,
+    );
   });
 });
 

@@ -247,6 +247,20 @@ export function mergeDecision(
 }
 
 /**
+ * The earliest announcement timestamp (ms) among the entries other than `ownServerId`, or
+ * +Infinity when there are none: `expire` can drop nothing before `oldest + ttlMs`, so a
+ * cached table need not be scanned on every read (one scan of 10,000 entries per read was
+ * a fifth of a steady round's CPU).
+ */
+export function oldestTimestampMs(table: PeerTable, ownServerId: string): number {
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const entry of table.values()) {
+    if (entry.serverId !== ownServerId && entry.timestampMs < oldest) oldest = entry.timestampMs;
+  }
+  return oldest;
+}
+
+/**
  * server_ids to drop: entries whose *announcement timestamp* is more than `ttlMs` before
  * `nowMs`. The signed timestamp, not when we received it, so a stale announcement
  * re-gossiped to us does not live on; our own entry is never dropped (the service refreshes

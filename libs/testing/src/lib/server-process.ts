@@ -14,6 +14,8 @@ export interface ServiceProcessOptions {
   baseUrl: string;
   logFile: string;
   readyTimeoutMs?: number;
+  /** Node.js options before the script, e.g. `['--cpu-prof']` (benchmarks). */
+  nodeArgs?: string[];
   /** Where `dist/` is; REPO_ROOT unless the caller is itself bundled elsewhere (the demo). */
   repoRoot?: string;
 }
@@ -32,11 +34,16 @@ export class ServiceProcess {
     return this.options.baseUrl;
   }
 
+  /** The running child's process id (for /proc readings in benchmarks), or undefined. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   async start(): Promise<void> {
     const root = this.options.repoRoot ?? REPO_ROOT;
     const main = join(root, 'dist', 'apps', this.options.service, 'main.js');
     const log = createWriteStream(this.options.logFile, { flags: 'a' });
-    const child = spawn(process.execPath, [main], {
+    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), main], {
       env: { PATH: process.env.PATH ?? '', ...this.options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -3,6 +3,7 @@ import { CandidatePacing1764612345000 } from './candidate-pacing.migration';
 import { InitialDiscoverySchema1764200000000 } from './initial-discovery-schema.migration';
 import { KeyRotation1764700000000 } from './key-rotation.migration';
 import { PinConfirmationsAndHistory1765000000000 } from './pin-confirmations-history.migration';
+import { PeersReceivedAtIndex1764590400000 } from './peers-received-at-index.migration';
 
 // Applied in order at start-up; never edit a migration that has shipped, add a new one.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -12,4 +13,5 @@ export const DISCOVERY_MIGRATIONS: Function[] = [
   CandidatePacing1764612345000,
   KeyRotation1764700000000,
   PinConfirmationsAndHistory1765000000000,
+  PeersReceivedAtIndex1764590400000,
 ];

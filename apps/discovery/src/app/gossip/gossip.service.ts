@@ -63,6 +63,18 @@ export function exchangeDeadlineMs(intervalMs: number): number {
 }
 
 /**
+ * Body bytes of a peer's reply: its Content-Length, else the parsed body re-serialised
+ * (chunked replies; the same JSON within whitespace).
+ */
+export function replyBytes(response: { headers?: unknown; data?: unknown }): number {
+  const headers = (response.headers ?? {}) as Record<string, unknown>;
+  const length = Number(headers['content-length']);
+  if (Number.isInteger(length) && length >= 0) return length;
+  if (typeof response.data === 'string') return Buffer.byteLength(response.data);
+  return Buffer.byteLength(JSON.stringify(response.data ?? null));
+}
+
+/**
  * Anti-entropy gossip (docs/protocol.md §7), both sides: answering `gossip` and
  * `gossip_push`, and starting exchanges with neighbours.
  */
@@ -343,10 +355,13 @@ export class GossipService {
     body: object,
     signal: AbortSignal,
   ): Promise<Record<string, unknown>> {
+    // What axios sends: the body as JSON.stringify writes it.
+    this.metrics.gossipBytes.inc({ direction: 'sent' }, Buffer.byteLength(JSON.stringify(body)));
     const response = await this.http.post(url, body, {
       timeout: MAX_EXCHANGE_DEADLINE_MS,
       signal,
     });
+    this.metrics.gossipBytes.inc({ direction: 'received' }, replyBytes(response));
     if (response.status !== 200)
       throw new Error(`${url}: ${describeFailure(response.status, response.data)}`);
     const data: unknown = response.data;

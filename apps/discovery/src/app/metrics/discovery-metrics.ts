@@ -15,6 +15,8 @@ export class DiscoveryMetrics {
   readonly gossipLeader: Gauge;
   /** 1 when the pin history's hash chain failed its check at start (docs/protocol.md §14). */
   readonly pinHistoryChainBroken: Gauge;
+  /** JSON body bytes of the exchanges this daemon started: `sent` requests, `received` replies. */
+  readonly gossipBytes: Counter<'direction'>;
 
   constructor(@Inject(Registry) registry: Registry) {
     this.gossipRounds = new Counter({
@@ -60,6 +62,12 @@ export class DiscoveryMetrics {
     this.pinHistoryChainBroken = new Gauge({
       name: 'discovery_pin_history_chain_broken',
       help: '1 when the hash chain of the pin history did not verify at start (an entry edited, removed or reordered), else 0',
+      registers: [registry],
+    });
+    this.gossipBytes = new Counter({
+      name: 'discovery_gossip_bytes_total',
+      help: 'Body bytes of the gossip exchanges this daemon started: requests sent, replies received',
+      labelNames: ['direction'],
       registers: [registry],
     });
   }

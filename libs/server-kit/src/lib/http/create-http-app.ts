@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import secureJsonParse from 'secure-json-parse';
-import { getAbsoluteFSPath } from 'swagger-ui-dist';
+import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path.js';
 import type { DatabaseMonitor } from '../database/database-monitor';
 import type { JsonLogger } from '../logging/json-logger';
 import { ApiExceptionFilter } from './api-exception.filter';
