@@ -27,7 +27,25 @@ export interface HttpAppOptions {
   title: string;
   /** Told about database outages answered 503 (logs and metrics); optional in unit tests. */
   database?: DatabaseMonitor;
+  /**
+   * Time a client has to send the whole request, headers and body (ms); later: `408` and the
+   * connection is closed. Default REQUEST_TIMEOUT_MS. Checked every `timeoutCheckMs`.
+   */
+  requestTimeoutMs?: number;
+  /** Time a client has to send the request headers (ms); default HEADERS_TIMEOUT_MS. */
+  headersTimeoutMs?: number;
+  /** How often open connections are checked against both timeouts (ms); default 1,000. */
+  timeoutCheckMs?: number;
 }
+
+/**
+ * Every request must arrive whole within 30 s, its headers within 10 s: a peer that opens a
+ * connection and then sends nothing, or trickles its body a byte at a time (slowloris), is
+ * answered `408` and cut off instead of holding a connection and a parser for ever
+ * (docs/security.md). A 4 MiB gossip envelope needs 140 KB/s to make it.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+export const HEADERS_TIMEOUT_MS = 10_000;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -42,8 +60,16 @@ export async function createHttpApp(
 ): Promise<NestFastifyApplication> {
   const limits = options.bodyLimits;
   const maxLimit = Math.max(limits.default, ...Object.values(limits.bySuffix ?? {}));
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const adapter = new FastifyAdapter({
     bodyLimit: maxLimit,
+    requestTimeout,
+    // Passed to http.createServer: Node enforces both timeouts on its connection check.
+    http: {
+      requestTimeout,
+      headersTimeout: Math.min(options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout),
+      connectionsCheckingInterval: options.timeoutCheckMs ?? 1_000,
+    },
     logger: false,
     trustProxy: false,
     keepAliveTimeout: 65_000,

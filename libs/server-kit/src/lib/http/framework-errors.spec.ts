@@ -170,3 +170,83 @@ describe('errors raised by the framework and by dependencies', () => {
     });
   });
 });
+
+describe('clients that send slowly (slowloris)', () => {
+  let app: NestFastifyApplication;
+  let port: number;
+
+  beforeAll(async () => {
+    app = await createHttpApp(ProbeModule, {
+      logger: new JsonLogger('test', 'info', () => undefined),
+      bodyLimits: { default: 1_000 },
+      title: 'test',
+      requestTimeoutMs: 600,
+      headersTimeoutMs: 300,
+      timeoutCheckMs: 100,
+    });
+    await app.listen(0, '127.0.0.1');
+    port = (app.getHttpServer().address() as { port: number }).port;
+  });
+  afterAll(() => app.close());
+
+  /** Writes `start`, then `drip` every 100 ms; answers what came back and when it closed. */
+  function slowClient(start: string, drip?: string) {
+    const began = Date.now();
+    return new Promise<{ answer: string; closedAfterMs: number }>((resolve, reject) => {
+      let text = '';
+      let timer: NodeJS.Timeout | undefined;
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(start);
+        if (drip) timer = setInterval(() => socket.writable && socket.write(drip), 100);
+      });
+      const guard = setTimeout(() => socket.destroy(new Error('never cut off')), 10_000);
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('close', () => {
+        clearInterval(timer);
+        clearTimeout(guard);
+        resolve({ answer: text, closedAfterMs: Date.now() - began });
+      });
+      socket.on('error', (err) => {
+        if (
+          (err as { code?: string }).code === 'ECONNRESET' ||
+          (err as { code?: string }).code === 'EPIPE'
+        )
+          return;
+        clearInterval(timer);
+        reject(err);
+      });
+    });
+  }
+
+  it('cuts off a client that announces a body and sends nothing, with 408', async () => {
+    const { answer, closedAfterMs } = await slowClient(
+      'POST /api/v1/blocklist HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({
+      error: 'validation_failed',
+      message: 'the request did not arrive in time',
+    });
+    expect(closedAfterMs).toBeLessThan(3_000);
+  });
+
+  it('cuts off a body trickled a byte at a time', async () => {
+    const { answer, closedAfterMs } = await slowClient(
+      'POST /api/v1/blocklist HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 900\r\n\r\n',
+      ' ',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(closedAfterMs).toBeLessThan(3_000);
+  });
+
+  it('cuts off headers that never end', async () => {
+    const { answer, closedAfterMs } = await slowClient('GET / HTTP/1.1\r\nHost: x\r\n', 'X: y\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(closedAfterMs).toBeLessThan(3_000);
+  });
+
+  it('still serves a request that arrives in time', async () => {
+    const res = await app.inject({ method: 'GET', url: '/api/v1/blocklist/a' });
+    expect(res.statusCode).toBe(200);
+  });
+});
