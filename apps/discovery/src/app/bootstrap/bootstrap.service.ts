@@ -83,7 +83,7 @@ export class BootstrapService {
         urls: dropped.slice(0, 20),
       });
     }
-    const pending = await this.candidates.due();
+    const pending = await this.candidates.dueForRound(nowMs);
     await Promise.all(
       pending.map(async (candidate) => {
         try {
