@@ -49,8 +49,9 @@ export class BootstrapScheduler implements OnApplicationBootstrap, OnApplication
   private fire(): void {
     if (this.stopped) return;
     // Contacting a candidate ends in a gossip exchange: only the replica that gossips does it.
+    // The gossip round checked the lock within the interval: no query of its own.
     this.running = this.leadership
-      .holds()
+      .holds(this.config.gossipIntervalMs)
       .then((leader) => (leader ? this.bootstrap.contactPending() : undefined))
       .catch((err: Error) =>
         this.logger.event('discovery.bootstrap_round_failed', { error: err.message }, 'error'),

@@ -9,6 +9,9 @@ import { CandidateStore } from '../peers/candidate-store.service';
 import { EndpointChecker } from '../common/endpoint-checker';
 import { PEER_HTTP, PeerHttp, describeFailure, joinUrl } from '../common/peer-http';
 
+/** Stale candidates (never verified within CANDIDATE_GIVE_UP_MS) are looked for this often. */
+const STALE_CHECK_MS = 10_000;
+
 const ANNOUNCEMENT_TIMEOUT_MS = 5_000;
 
 /**
@@ -19,6 +22,8 @@ const ANNOUNCEMENT_TIMEOUT_MS = 5_000;
 @Injectable()
 export class BootstrapService {
   private running: Promise<void> | null = null;
+  /** When this replica last looked for stale candidates (ms; -Infinity: never). */
+  private staleCheckedAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     @Inject(DISCOVERY_CONFIG) private readonly config: DiscoveryConfig,
@@ -67,14 +72,18 @@ export class BootstrapService {
    * doubling to 1 h), so a file of 10,000 dead entries costs 20 contacts per round.
    */
   private async contactAll(): Promise<void> {
-    const dropped = await this.candidates.dropStale();
+    // Candidates give up after hours: dropping them every STALE_CHECK_MS is plenty.
+    const nowMs = Date.now();
+    const checkStale = nowMs - this.staleCheckedAtMs >= STALE_CHECK_MS;
+    if (checkStale) this.staleCheckedAtMs = nowMs;
+    const dropped = checkStale ? await this.candidates.dropStale() : [];
     if (dropped.length > 0) {
       this.logger.event('discovery.candidates_dropped', {
         count: dropped.length,
         urls: dropped.slice(0, 20),
       });
     }
-    const pending = await this.candidates.due();
+    const pending = await this.candidates.dueForRound(nowMs);
     await Promise.all(
       pending.map(async (candidate) => {
         try {

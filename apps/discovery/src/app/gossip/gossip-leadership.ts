@@ -26,6 +26,8 @@ export class GossipLeadership implements OnApplicationShutdown {
   private runner: QueryRunner | null = null;
   private leader = false;
   private stopped = false;
+  /** When the connection last confirmed the lock (ms). */
+  private checkedAtMs = 0;
   private readonly lockName: string;
 
   constructor(
@@ -38,9 +40,15 @@ export class GossipLeadership implements OnApplicationShutdown {
     this.metrics.gossipLeader.set(0);
   }
 
-  /** Whether this replica holds the lock now; takes it when free. Never throws. */
-  async holds(): Promise<boolean> {
+  /**
+   * Whether this replica holds the lock now; takes it when free. Never throws. `maxAgeMs`:
+   * a holder whose connection confirmed the lock less than this long ago (ms) answers true
+   * without a query (default 0: always checks).
+   */
+  async holds(maxAgeMs = 0): Promise<boolean> {
     if (this.stopped) return false;
+    // A check this recent stands (the bootstrap scheduler reuses the gossip round's).
+    if (this.leader && Date.now() - this.checkedAtMs < maxAgeMs) return true;
     try {
       if (this.runner === null) {
         const runner = this.dataSource.createQueryRunner();
@@ -49,6 +57,7 @@ export class GossipLeadership implements OnApplicationShutdown {
       }
       if (this.leader) {
         await this.runner.query('SELECT 1');
+        this.checkedAtMs = Date.now();
         return true;
       }
       const rows: { locked: boolean }[] = await this.runner.query(
@@ -56,6 +65,7 @@ export class GossipLeadership implements OnApplicationShutdown {
         [this.lockName],
       );
       this.setLeader(rows[0]?.locked === true);
+      this.checkedAtMs = Date.now();
     } catch (err) {
       await this.dropConnection(err as Error);
       this.setLeader(false, (err as Error).message);

@@ -1,4 +1,4 @@
-import { exchangeDeadlineMs, replyBytes } from './gossip.service';
+import { exchangeDeadlineMs, housekeepingPeriodMs, replyBytes } from './gossip.service';
 
 describe('replyBytes', () => {
   it('takes the Content-Length of the reply', () => {
@@ -18,6 +18,14 @@ describe('exchangeDeadlineMs', () => {
   it('is half the interval, between 250 ms and 10 s', () => {
     expect([100, 1_000, 30_000, 3_600_000].map(exchangeDeadlineMs)).toEqual([
       250, 500, 10_000, 10_000,
+    ]);
+  });
+});
+
+describe('housekeepingPeriodMs', () => {
+  it('is a tenth of the announcement TTL, at most 10 s', () => {
+    expect([60_000, 100_000, 86_400_000].map(housekeepingPeriodMs)).toEqual([
+      6_000, 10_000, 10_000,
     ]);
   });
 });

@@ -49,6 +49,19 @@ export interface GossipTarget {
 const MAX_EXCHANGE_DEADLINE_MS = 10_000;
 /** Shortest deadline, for test intervals of a few hundred ms. */
 const MIN_EXCHANGE_DEADLINE_MS = 250;
+/** Longest time between two housekeeping passes (expired entries, exchange ids, pending pins). */
+const MAX_HOUSEKEEPING_PERIOD_MS = 10_000;
+
+/**
+ * How often a round deletes what has expired from PostgreSQL: every round up to
+ * `MAX_HOUSEKEEPING_PERIOD_MS` (10 s), and at most a tenth of the announcement TTL (ms), so a
+ * steady round with nothing to delete issues none of those DELETEs. The shared table never
+ * waits for it: the cached table drops aged entries itself (`PeerTableCache`), and the
+ * stored table's readers filter by the TTL.
+ */
+export function housekeepingPeriodMs(announcementTtlMs: number): number {
+  return Math.min(MAX_HOUSEKEEPING_PERIOD_MS, Math.floor(announcementTtlMs / 10));
+}
 
 /**
  * The deadline of one whole exchange (both requests, replies verified): half the interval,
@@ -82,6 +95,8 @@ export function replyBytes(response: { headers?: unknown; data?: unknown }): num
 export class GossipService {
   /** Exchanges this replica started and that have not ended yet, by neighbour. */
   private readonly inFlight = new Map<string, Promise<boolean>>();
+  /** When this replica last deleted expired rows (ms; -Infinity: never). */
+  private lastHousekeepingMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     @Inject(DISCOVERY_CONFIG) private readonly config: DiscoveryConfig,
@@ -178,7 +193,7 @@ export class GossipService {
    * One complete exchange with `target` within the exchange deadline (`exchangeDeadlineMs`);
    * throws with a reason when it fails or the deadline passes (the requests are aborted).
    */
-  async exchangeWith(target: GossipTarget): Promise<void> {
+  async exchangeWith(target: GossipTarget, table?: GossipTable): Promise<void> {
     const deadlineMs = exchangeDeadlineMs(this.config.gossipIntervalMs);
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -190,16 +205,20 @@ export class GossipService {
       timer.unref();
     });
     try {
-      await Promise.race([this.exchangeSteps(target, abort.signal), expired]);
+      await Promise.race([this.exchangeSteps(target, abort.signal, table), expired]);
     } finally {
       clearTimeout(timer);
       abort.abort();
     }
   }
 
-  private async exchangeSteps(target: GossipTarget, signal: AbortSignal): Promise<void> {
+  private async exchangeSteps(
+    target: GossipTarget,
+    signal: AbortSignal,
+    table?: GossipTable,
+  ): Promise<void> {
     const url = joinUrl(target.discoveryUrl, '/gossip');
-    const opening = openExchange(await this.table());
+    const opening = openExchange(table ?? (await this.table()));
     const gossipId = newGossipId();
     const envelope = await this.sign<Record<string, unknown>>({
       type: 'gossip',
@@ -223,13 +242,13 @@ export class GossipService {
       { checkBlocklist: false },
     );
     await this.intake.acceptAll(replyAnnouncements, replyDto.from);
-    const answer: GossipAnswer = replyDto.in_sync
-      ? { inSync: true }
-      : {
-          inSync: false,
-          bucketHashes: replyDto.bucket_hashes ?? [],
-          digest: replyDto.digest ?? {},
-        };
+    // In sync: nothing to push or want, and no table to read again.
+    if (replyDto.in_sync) return;
+    const answer: GossipAnswer = {
+      inSync: false,
+      bucketHashes: replyDto.bucket_hashes ?? [],
+      digest: replyDto.digest ?? {},
+    };
     const plan = planExchangePush(await this.table(), opening, answer);
     if (plan === null) return;
     const push = await this.sign<Record<string, unknown>>({
@@ -255,13 +274,17 @@ export class GossipService {
     await this.intake.acceptAll(pushed, pushDto.from);
   }
 
-  /** Exchanges with a known server by id (its stored discovery endpoint). */
-  async exchangeWithServer(serverId: string): Promise<void> {
-    const peer = await this.peers.live(serverId, Date.now(), this.config.announcementTtlMs);
-    const endpoints = peer?.announcement['endpoints'] as Record<string, unknown> | undefined;
+  /**
+   * Exchanges with a known server by id (its discovery endpoint in the shared table: live
+   * and unblocked entries only). `table`: the round's table, read once for the round.
+   */
+  async exchangeWithServer(serverId: string, table?: GossipTable): Promise<void> {
+    const shared = table ?? (await this.table());
+    const entry = shared.get(serverId);
+    const endpoints = entry?.announcement['endpoints'] as Record<string, unknown> | undefined;
     const discoveryUrl = endpoints?.['discovery'];
     if (typeof discoveryUrl !== 'string') throw new Error(`${serverId} is not a live peer`);
-    await this.exchangeWith({ serverId, discoveryUrl });
+    await this.exchangeWith({ serverId, discoveryUrl }, shared);
   }
 
   /**
@@ -272,8 +295,11 @@ export class GossipService {
    * unresponsive when its deadline passes, and replaced by the next round).
    */
   async runRound(nowMs: number = Date.now()): Promise<void> {
-    await this.exchanges.prune();
-    await this.expire(nowMs);
+    if (nowMs - this.lastHousekeepingMs >= housekeepingPeriodMs(this.config.announcementTtlMs)) {
+      this.lastHousekeepingMs = nowMs;
+      await this.exchanges.prune();
+      await this.expire(nowMs);
+    }
     const table = await this.table(nowMs);
     const chosen = chooseNeighbours({
       current: this.neighbours.list(),
@@ -286,7 +312,7 @@ export class GossipService {
     this.neighbours.replace(chosen);
     this.metrics.peersKnown.set(table.size);
     const partner = pickGossipPartner(chosen, Math.random);
-    if (partner !== null) this.startExchange(partner);
+    if (partner !== null) this.startExchange(partner, table);
   }
 
   /** Exchanges with every neighbour at once (after a re-signed own announcement). */
@@ -300,16 +326,16 @@ export class GossipService {
   }
 
   /** Starts an exchange without waiting for it; one at a time per neighbour. */
-  private startExchange(serverId: string): void {
+  private startExchange(serverId: string, table: GossipTable): void {
     if (this.inFlight.has(serverId)) return;
-    const running = this.tryExchange(serverId).finally(() => this.inFlight.delete(serverId));
+    const running = this.tryExchange(serverId, table).finally(() => this.inFlight.delete(serverId));
     this.inFlight.set(serverId, running);
   }
 
-  private async tryExchange(serverId: string): Promise<boolean> {
+  private async tryExchange(serverId: string, table?: GossipTable): Promise<boolean> {
     const began = Date.now();
     try {
-      await this.exchangeWithServer(serverId);
+      await this.exchangeWithServer(serverId, table);
       this.metrics.gossipRounds.inc({ role: 'initiator', result: 'ok' });
       return true;
     } catch (err) {

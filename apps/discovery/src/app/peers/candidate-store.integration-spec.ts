@@ -37,6 +37,27 @@ describe('candidate pacing (PostgreSQL)', () => {
     expect(second.some((c) => firstUrls.has(c.url))).toBe(false);
   });
 
+  it('answers an empty round for 10 s without asking again, until this replica adds a candidate', async () => {
+    const now = Date.now();
+    expect(await store.dueForRound(now)).toEqual([]);
+    // Written behind its back (as another replica would): not seen within the 10 s.
+    await db.dataSource.query(
+      `INSERT INTO peer_candidates (url, server_id, source, added_at, failures)
+       VALUES ('http://other.example/d', NULL, 'import', now(), 0)`,
+    );
+    expect(await store.dueForRound(now + 9_999)).toEqual([]);
+    expect((await store.dueForRound(now + 10_000)).map((c) => c.url)).toEqual([
+      'http://other.example/d',
+    ]);
+  });
+
+  it('asks again at once after this replica added candidates', async () => {
+    const now = Date.now();
+    expect(await store.dueForRound(now)).toEqual([]);
+    await store.addMany(urls(1), 'import');
+    expect(await store.dueForRound(now + 1)).toHaveLength(1);
+  });
+
   it('backs a failing candidate off, 1 min doubling to 1 h', async () => {
     await store.addMany(urls(1), 'import');
     const [candidate] = await store.due();

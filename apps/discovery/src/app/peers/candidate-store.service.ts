@@ -13,6 +13,8 @@ export const CANDIDATE_BACKOFF_MAX_MS = 3_600_000;
  * added is dropped (BOOTSTRAP_SERVERS entries are kept: the operator configured them).
  */
 export const CANDIDATE_GIVE_UP_MS = 24 * 3_600_000;
+/** How long a bootstrap round trusts an empty `due()` (ms), unless this replica adds candidates. */
+const IDLE_RECHECK_MS = 10_000;
 
 /** Delay before the next attempt after `failures` failed ones (1, 2, ...): 1 min doubling, 1 h at most. */
 export function candidateBackoffMs(failures: number): number {
@@ -23,6 +25,9 @@ export function candidateBackoffMs(failures: number): number {
 /** Discovery endpoints to contact: bootstrap servers, peer files, imports. */
 @Injectable()
 export class CandidateStore {
+  /** When `dueForRound` last found nothing due and this replica added nothing since (ms). */
+  private noneDueAtMs: number | null = null;
+
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
   async add(url: string, serverId: string | null, source: string): Promise<void> {
@@ -37,6 +42,7 @@ export class CandidateStore {
     const unique = new Map<string, string | null>();
     for (const c of candidates) if (!unique.has(c.url)) unique.set(c.url, c.serverId);
     if (unique.size === 0) return;
+    this.noneDueAtMs = null;
     await this.dataSource.query(
       `INSERT INTO peer_candidates (url, server_id, source, added_at, failures)
        SELECT u, s, $3, now(), 0 FROM unnest($1::text[], $2::text[]) AS c(u, s)
@@ -69,6 +75,19 @@ export class CandidateStore {
       .addOrderBy('c.added_at', 'ASC')
       .limit(limit)
       .getMany();
+  }
+
+  /**
+   * `due()` for the bootstrap round: when the last call found nothing due and this replica
+   * added no candidate since, answers [] without a query for `IDLE_RECHECK_MS` (10 s), so a
+   * steady round with no candidates costs no SELECT. Candidates another replica adds, or
+   * whose backoff (1 min at least) ends, are thus contacted at most 10 s later.
+   */
+  async dueForRound(nowMs: number = Date.now()): Promise<PeerCandidateRecord[]> {
+    if (this.noneDueAtMs !== null && nowMs - this.noneDueAtMs < IDLE_RECHECK_MS) return [];
+    const due = await this.due();
+    this.noneDueAtMs = due.length === 0 ? nowMs : null;
+    return due;
   }
 
   async markSuccess(url: string, serverId: string): Promise<void> {

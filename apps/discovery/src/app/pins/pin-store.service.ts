@@ -93,22 +93,38 @@ interface HistoryRow {
 export class PinStore {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
+  /**
+   * The pin of one server, or null. A plain SELECT rather than the repository: it runs for
+   * every envelope verified (twice per steady gossip round), where TypeORM's query building
+   * and hydration cost more CPU than the query.
+   */
   async get(serverId: string): Promise<Pin | null> {
-    const row = await this.dataSource.getRepository(PinRecord).findOneBy({ serverId });
-    return row === null
+    const rows: {
+      fingerprint: string;
+      public_key: string;
+      previous_fingerprint: string | null;
+      previous_public_key: string | null;
+      rotated_at: Date | null;
+    }[] = await this.dataSource.query(
+      `SELECT fingerprint, public_key, previous_fingerprint, previous_public_key, rotated_at
+       FROM pins WHERE server_id = $1`,
+      [serverId],
+    );
+    const row = rows[0];
+    return row === undefined
       ? null
       : {
-          serverId: row.serverId,
+          serverId,
           fingerprint: row.fingerprint,
-          publicKey: row.publicKey,
+          publicKey: row.public_key,
           previous:
-            row.previousFingerprint !== null &&
-            row.previousPublicKey !== null &&
-            row.rotatedAt !== null
+            row.previous_fingerprint !== null &&
+            row.previous_public_key !== null &&
+            row.rotated_at !== null
               ? {
-                  fingerprint: row.previousFingerprint,
-                  publicKey: row.previousPublicKey,
-                  rotatedAtMs: row.rotatedAt.getTime(),
+                  fingerprint: row.previous_fingerprint,
+                  publicKey: row.previous_public_key,
+                  rotatedAtMs: row.rotated_at.getTime(),
                 }
               : null,
         };

@@ -45,6 +45,20 @@ describe(RateLimitStore.name, () => {
     expect(decisions.filter((d) => d.violation)).toHaveLength(1);
   });
 
+  it('takes the first unit of a new key with one INSERT, and counts on from the row another replica created', async () => {
+    const replica = new RateLimitStore(database.dataSource);
+    const now = Date.now();
+    expect((await sut.consume('gossip:first.example', 2, now)).allowed).toBe(true);
+    // The replica holds no state of the key: its INSERT conflicts, it decides on the row.
+    expect((await replica.consume('gossip:first.example', 2, now)).allowed).toBe(true);
+
+    const third = await replica.consume('gossip:first.example', 2, now);
+
+    expect(third.allowed).toBe(false);
+    expect(third.violation).toBe(true);
+    expect(await sut.violations('gossip:first.example')).toBe(1);
+  });
+
   it('decides on the row as another replica left it, not on the state it last wrote', async () => {
     const replica = new RateLimitStore(database.dataSource);
     const now = Date.now();

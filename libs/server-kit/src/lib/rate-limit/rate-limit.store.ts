@@ -56,6 +56,9 @@ function stateColumns(state: RateLimitState): [Date, number, number, Date] {
  * every column still holds that state). If another replica (or a restart) changed the row
  * meanwhile, nothing is written and the batch is decided again under the row lock (BEGIN,
  * upsert, update, COMMIT), so every decision is still made on the row's current state.
+ * A key the store holds no state of is first tried as a new row (`INSERT … ON CONFLICT DO
+ * NOTHING` of the batch's outcome on a fresh window): one round trip for a sender seen for
+ * the first time, the locked path only when the row existed already.
  * Remembers at most `MAX_KNOWN_KEYS` keys (the oldest are forgotten).
  */
 export class RateLimitStore {
@@ -109,8 +112,35 @@ export class RateLimitStore {
         return decisions;
       }
       this.known.delete(key);
+      return this.decideLocked(key, batch);
     }
-    return this.decideLocked(key, batch);
+    return (await this.decideFirst(key, batch)) ?? this.decideLocked(key, batch);
+  }
+
+  /**
+   * A key this replica holds no state of: inserts the row as the batch leaves a fresh window
+   * (what `decideLocked` would write for a new key), in one statement. Null when the row
+   * exists already (another replica's, or ours from before a restart or an eviction).
+   */
+  private async decideFirst(
+    key: string,
+    batch: PendingDecision[],
+  ): Promise<RateLimitDecision[] | null> {
+    const fresh: RateLimitState = {
+      windowStartMs: batch[0].nowMs ?? Date.now(),
+      count: 0,
+      violations: 0,
+      blockedUntilMs: 0,
+    };
+    const { decisions, state } = applyBatch(fresh, batch, Date.now());
+    const rows: unknown[] = await this.dataSource.query(
+      `INSERT INTO rate_limits (key, window_start, count, violations, blocked_until)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING RETURNING key`,
+      [key, ...stateColumns(state)],
+    );
+    if (rows.length === 0) return null;
+    this.remember(key, state);
+    return decisions;
   }
 
   private async decideLocked(key: string, batch: PendingDecision[]): Promise<RateLimitDecision[]> {
