@@ -26,7 +26,8 @@ const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
 const { sampleTrees, loadAverage } = require('../common/proc-cpu');
-const { linePlot, cdfPoints } = require('../common/svg-plot');
+require('../lib/ts-register'); // @pager/testing's bench figures (percentile, SVG plot)
+const { cdfPoints, linePlotSvg, percentile } = require('@pager/testing');
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, arg, i, all) => {
@@ -168,10 +169,6 @@ async function measureSignRate(ms = 2000) {
   );
   const asyncRate = asyncCount / (Number(process.hrtime.bigint() - asyncStart) / 1e9);
   return { syncRate, asyncRate };
-}
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 /** Final outcomes counted by an adapter's /metrics (adapter_delivery_outcomes_total). */
@@ -482,24 +479,25 @@ async function lightLoad(a, b) {
   fs.mkdirSync(path.dirname(SVG), { recursive: true });
   fs.writeFileSync(
     SVG,
-    linePlot({
+    linePlotSvg({
       title: `bench/delivery light load: send→delivered, ${RATE} federated + ${RATE} local pages/s, ${DURATION_S} s`,
       xLabel: 'latency (ms, log scale)',
       yLabel: 'fraction of pages delivered',
       logX: true,
-      yRange: [0, 1],
+      yMax: 1,
       yFormat: (y) => `${Math.round(y * 100)} %`,
       series: [
         {
-          label: `federated A → B: p50 ${percentile(fed, 50)} ms, p99 ${percentile(fed, 99)} ms`,
+          label: `federated A → B, p50 ${percentile(fed, 50)} ms`,
           points: cdfPoints(fed.map((v) => Math.max(v, 0.5))),
         },
         {
-          label: `local A → A: p50 ${percentile(loc, 50)} ms, p99 ${percentile(loc, 99)} ms`,
+          label: `local A → A, p50 ${percentile(loc, 50)} ms`,
           points: cdfPoints(loc.map((v) => Math.max(v, 0.5))),
         },
       ],
       notes: [
+        `p99: federated ${percentile(fed, 99)} ms, local ${percentile(loc, 99)} ms`,
         `ratio p50 ${r50.toFixed(1)}×, p99 ${r99.toFixed(1)}×; load ${before.load.split(' ')[0]} → ${after.load.split(' ')[0]}; ${os.cpus().length} cores`,
       ],
     }),

@@ -1,4 +1,4 @@
-import { linePlotSvg, median, niceCeiling, percentile } from './bench-figures';
+import { cdfPoints, logTicks, linePlotSvg, median, niceCeiling, percentile } from './bench-figures';
 
 describe('percentile', () => {
   const samples = Array.from({ length: 100 }, (_, i) => 100 - i); // 100 … 1, unsorted
@@ -68,5 +68,57 @@ describe('linePlotSvg', () => {
 
   it('escapes text for XML', () => {
     expect(sut()).toContain('a &lt; b');
+  });
+});
+
+describe('cdfPoints', () => {
+  it('steps up by 1/n at each sorted value, without touching its input', () => {
+    const values = [30, 10, 20];
+    expect(cdfPoints(values)).toEqual([
+      [10, 0],
+      [10, 1 / 3],
+      [20, 1 / 3],
+      [20, 2 / 3],
+      [30, 2 / 3],
+      [30, 1],
+    ]);
+    expect(values).toEqual([30, 10, 20]);
+  });
+});
+
+describe('logTicks', () => {
+  it('lists 1, 2 and 5 times the powers of ten within the range', () => {
+    expect(logTicks(3, 600)).toEqual([5, 10, 20, 50, 100, 200, 500]);
+    expect(logTicks(0.5, 2)).toEqual([0.5, 1, 2]);
+  });
+});
+
+describe('linePlotSvg with a log x axis', () => {
+  const svg = linePlotSvg({
+    title: 'latency',
+    xLabel: 'ms',
+    yLabel: 'fraction',
+    logX: true,
+    yMax: 1,
+    yFormat: (y) => `${Math.round(y * 100)} %`,
+    series: [{ label: 'a', points: cdfPoints([5, 20, 90]) }],
+    notes: ['ratio 4×; load 1.2'],
+  });
+
+  it('labels the decade ticks and the y ticks as formatted', () => {
+    expect(svg).toContain('>10<');
+    expect(svg).toContain('>100<');
+    expect(svg).toContain('>60 %<');
+  });
+
+  it('places x by its logarithm: 5 to 50 spans what 10 to 100 does', () => {
+    const xOf = (label: string) =>
+      Number(new RegExp(`<text x="([0-9.]+)" y="[0-9.]+">${label}</text>`).exec(svg)?.[1]);
+    expect(xOf('50') - xOf('5')).toBeCloseTo(xOf('100') - xOf('10'), 1);
+  });
+
+  it('breaks the notes into rows at "; "', () => {
+    expect(svg).toContain('>ratio 4×<');
+    expect(svg).toContain('>load 1.2<');
   });
 });

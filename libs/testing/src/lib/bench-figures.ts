@@ -38,8 +38,35 @@ export interface LinePlot {
   yMax?: number;
   /** Logarithmic y axis (all y must be > 0). */
   logY?: boolean;
+  /** Logarithmic x axis from the half decade below the smallest x (> 0) to the one above the largest. */
+  logX?: boolean;
+  /** Labels of the y ticks (default: the number). */
+  yFormat?: (y: number) => string;
   /** Cap on legend rows (the rest is summarised as "+ n more"). */
   legendRows?: number;
+  /** Lines written under the legend, each broken into rows at "; ". */
+  notes?: readonly string[];
+}
+
+/** The empirical CDF of `values` as plot points, stepwise: [value, fraction of values ≤ it]. */
+export function cdfPoints(values: readonly number[]): [number, number][] {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.flatMap((v, i): [number, number][] => [
+    [v, i / sorted.length],
+    [v, (i + 1) / sorted.length],
+  ]);
+}
+
+/** The 1, 2 and 5 × 10^k between `min` and `max` (both > 0): ticks of a log axis. */
+export function logTicks(min: number, max: number): number[] {
+  const ticks: number[] = [];
+  for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) {
+    for (const m of [1, 2, 5]) {
+      const t = Number((m * 10 ** e).toPrecision(12));
+      if (t >= min && t <= max) ticks.push(t);
+    }
+  }
+  return ticks;
 }
 
 const COLOURS = [
@@ -76,10 +103,18 @@ export function linePlotSvg(plot: LinePlot): string {
   const top = 28;
   const bottom = 44;
   const all = plot.series.flatMap((s) => s.points);
-  const xMax = plot.xMax ?? niceCeiling(Math.max(0, ...all.map((p) => p[0])));
+  const xs = all.map((p) => p[0]);
+  const xMin = plot.logX
+    ? 10 ** (Math.floor(Math.log10(Math.max(Math.min(...xs.filter((v) => v > 0)), 1e-9)) * 2) / 2)
+    : 0;
+  const xMax = plot.logX
+    ? Math.max(10 ** (Math.ceil(Math.log10(Math.max(...xs)) * 2) / 2), xMin * 10)
+    : (plot.xMax ?? niceCeiling(Math.max(0, ...xs)));
   const yMax = plot.yMax ?? niceCeiling(Math.max(0, ...all.map((p) => p[1])));
   const yMin = plot.logY ? 10 ** Math.floor(Math.log10(Math.min(...all.map((p) => p[1])))) : 0;
-  const x = (v: number) => left + ((width - left - right) * v) / xMax;
+  const xFraction = (v: number) =>
+    plot.logX ? Math.log10(Math.max(v, xMin) / xMin) / Math.log10(xMax / xMin) : v / xMax;
+  const x = (v: number) => left + (width - left - right) * xFraction(v);
   const yFraction = (v: number) =>
     plot.logY ? Math.log10(v / yMin) / Math.log10(yMax / yMin) : v / yMax;
   const y = (v: number) => height - bottom - (height - bottom - top) * yFraction(v);
@@ -93,12 +128,15 @@ export function linePlotSvg(plot: LinePlot): string {
     `<text x="${(left + width - right) / 2 - 40}" y="${height - 8}">${escapeXml(plot.xLabel)}</text>`,
     `<text x="12" y="${(top + height - bottom) / 2}" transform="rotate(-90 12 ${(top + height - bottom) / 2})">${escapeXml(plot.yLabel)}</text>`,
   ];
-  for (let i = 0; i <= 5; i++) {
-    const xv = (xMax * i) / 5;
+  const xTicks = plot.logX ? logTicks(xMin, xMax) : [0, 1, 2, 3, 4, 5].map((i) => (xMax * i) / 5);
+  for (const xv of xTicks) {
     parts.push(`<text x="${x(xv) - 8}" y="${height - bottom + 14}">${fmt(xv)}</text>`);
+  }
+  const yLabel = plot.yFormat ?? fmt;
+  for (let i = 0; i <= 5; i++) {
     const yv = plot.logY ? yMin * (yMax / yMin) ** (i / 5) : (yMax * i) / 5;
     parts.push(
-      `<text x="${left - 6}" y="${(y(yv) + 4).toFixed(1)}" text-anchor="end">${fmt(yv)}</text>`,
+      `<text x="${left - 6}" y="${(y(yv) + 4).toFixed(1)}" text-anchor="end">${escapeXml(yLabel(yv))}</text>`,
       `<line x1="${left}" y1="${y(yv).toFixed(1)}" x2="${width - right}" y2="${y(yv).toFixed(1)}" stroke="#ddd"/>`,
     );
   }
@@ -119,6 +157,15 @@ export function linePlotSvg(plot: LinePlot): string {
       );
     }
   });
+  // Under the legend, one row per "; "-separated part (the legend column is 190 px wide).
+  (plot.notes ?? [])
+    .flatMap((note) => note.split('; '))
+    .forEach((note, i) => {
+      const row = Math.min(plot.series.length, rows + 1) + i;
+      parts.push(
+        `<text x="${width - right + 10}" y="${top + 14 * row + 8}" fill="#555">${escapeXml(note)}</text>`,
+      );
+    });
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }
