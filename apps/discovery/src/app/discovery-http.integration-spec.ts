@@ -8,21 +8,14 @@ import {
   signObject,
   verifyObjectSignature,
 } from '@pager/protocol';
-import {
-  RunningService,
-  buildOpenApiDocument,
-  freeLoopbackPort,
-  startService,
-} from '@pager/server-kit';
+import { RunningService, buildOpenApiDocument } from '@pager/server-kit';
 import { call as callUrl, dropTestSchema, naughtyStrings, vectorKey } from '@pager/testing';
 import { KeyObject, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DiscoveryConfig } from './config/discovery-config';
 import { discoveryService } from './discovery.service-definition';
+import { startTestDaemon } from './test-daemon';
 
 const MIRAH = vectorKey('mirah.example.com');
 const ROTATED = vectorKey('mirah.example.com (rotated)');
@@ -92,20 +85,7 @@ function query(overrides: Record<string, unknown> = {}, key = mirahKey): Record<
 }
 
 beforeAll(async () => {
-  const port = await freeLoopbackPort();
-  base = `http://127.0.0.1:${port}`;
-  service = await startService(discoveryService, {
-    SERVER_ID: SELF,
-    BIND_ADDRESS: '127.0.0.1',
-    DISCOVERY_PORT: String(port),
-    DISCOVERY_PUBLIC_URL: `${base}/discovery`,
-    DATABASE_URL: process.env.TEST_DATABASE_URL,
-    DATABASE_SCHEMA: schema,
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'discovery-http-')),
-    ALLOW_PRIVATE_ENDPOINTS: 'true',
-    GOSSIP_INTERVAL_MS: '3600000',
-    LOG_LEVEL: 'error',
-  });
+  ({ service, base } = await startTestDaemon(SELF, schema));
 }, 60_000);
 
 afterAll(async () => {

@@ -1,12 +1,9 @@
 import { formatProtocolTimestamp, newGossipId, signObject } from '@pager/protocol';
-import { RunningService, freeLoopbackPort, startService } from '@pager/server-kit';
+import { RunningService } from '@pager/server-kit';
 import { call as callUrl, dropTestSchema, naughtyStrings, vectorKey } from '@pager/testing';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DiscoveryConfig } from './config/discovery-config';
-import { discoveryService } from './discovery.service-definition';
+import { startTestDaemon } from './test-daemon';
 
 // Issue 9: strings PostgreSQL cannot keep (U+0000, lone surrogates) are refused at the edge
 // with 400 validation_failed, or dropped and counted inside a gossip envelope; never a 500.
@@ -20,20 +17,7 @@ const now = () => formatProtocolTimestamp(Date.now());
 const HOSTILE = ['nul\u0000inside', 'lone \uD800 high', 'lone \uDC00 low'];
 
 beforeAll(async () => {
-  const port = await freeLoopbackPort();
-  base = `http://127.0.0.1:${port}`;
-  service = await startService(discoveryService, {
-    SERVER_ID: SELF,
-    BIND_ADDRESS: '127.0.0.1',
-    DISCOVERY_PORT: String(port),
-    DISCOVERY_PUBLIC_URL: `${base}/discovery`,
-    DATABASE_URL: process.env.TEST_DATABASE_URL,
-    DATABASE_SCHEMA: schema,
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'discovery-hostile-')),
-    ALLOW_PRIVATE_ENDPOINTS: 'true',
-    GOSSIP_INTERVAL_MS: '3600000',
-    LOG_LEVEL: 'error',
-  });
+  ({ service, base } = await startTestDaemon(SELF, schema));
 }, 60_000);
 
 afterAll(async () => {

@@ -1,12 +1,9 @@
 import { formatProtocolTimestamp, newGossipId, signObject } from '@pager/protocol';
-import { RunningService, freeLoopbackPort, startService } from '@pager/server-kit';
+import { RunningService } from '@pager/server-kit';
 import { call as callUrl, dropTestSchema, vectorKey } from '@pager/testing';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DiscoveryConfig } from './config/discovery-config';
-import { discoveryService } from './discovery.service-definition';
+import { startTestDaemon } from './test-daemon';
 
 /**
  * Issue 9, table flooding, scaled down by 10: a neighbour relays 5,000 valid invented
@@ -71,22 +68,10 @@ const peerIds = async (): Promise<string[]> =>
   );
 
 beforeAll(async () => {
-  const port = await freeLoopbackPort();
-  base = `http://127.0.0.1:${port}`;
-  service = await startService(discoveryService, {
-    SERVER_ID: SELF,
-    BIND_ADDRESS: '127.0.0.1',
-    DISCOVERY_PORT: String(port),
-    DISCOVERY_PUBLIC_URL: `${base}/discovery`,
-    DATABASE_URL: process.env.TEST_DATABASE_URL,
-    DATABASE_SCHEMA: schema,
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'discovery-flood-')),
-    ALLOW_PRIVATE_ENDPOINTS: 'true',
-    GOSSIP_INTERVAL_MS: '3600000',
+  ({ service, base } = await startTestDaemon(SELF, schema, {
     MAX_KNOWN_SERVERS: '300',
     RELAYED_SERVERS_PER_NEIGHBOUR_PER_HOUR: '200',
-    LOG_LEVEL: 'error',
-  });
+  }));
 }, 60_000);
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import {
   newGossipId,
   signObject,
 } from '@pager/protocol';
-import { RunningService, freeLoopbackPort, startService } from '@pager/server-kit';
+import { RunningService } from '@pager/server-kit';
 import { call as callUrl, dropTestSchema, naughtyStrings } from '@pager/testing';
 import { KeyObject, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { DiscoveryConfig } from '../config/discovery-config';
-import { discoveryService } from '../discovery.service-definition';
+import { startTestDaemon } from '../test-daemon';
 import { PinStore } from './pin-store.service';
 
 // Careful first contact (PIN_CONFIRMATIONS=2), rotations and the pin history, against the
@@ -82,21 +82,10 @@ async function gossipFrom(
 }
 
 async function start(): Promise<void> {
-  const port = await freeLoopbackPort();
-  base = `http://127.0.0.1:${port}`;
-  service = await startService(discoveryService, {
-    SERVER_ID: SELF,
-    BIND_ADDRESS: '127.0.0.1',
-    DISCOVERY_PORT: String(port),
-    DISCOVERY_PUBLIC_URL: `${base}/discovery`,
-    DATABASE_URL: process.env.TEST_DATABASE_URL,
-    DATABASE_SCHEMA: schema,
+  ({ service, base } = await startTestDaemon(SELF, schema, {
     DATA_DIR: dataDir,
-    ALLOW_PRIVATE_ENDPOINTS: 'true',
-    GOSSIP_INTERVAL_MS: '3600000',
     PIN_CONFIRMATIONS: '2',
-    LOG_LEVEL: 'error',
-  });
+  }));
 }
 
 const neighbours = [server('n1.example'), server('n2.example'), server('n3.example')];

@@ -1,12 +1,9 @@
 import { formatProtocolTimestamp, newGossipId, signObject } from '@pager/protocol';
-import { RunningService, freeLoopbackPort, startService } from '@pager/server-kit';
+import { RunningService } from '@pager/server-kit';
 import { call, dropTestSchema, eventually, vectorKey } from '@pager/testing';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DiscoveryConfig } from '../config/discovery-config';
-import { discoveryService } from '../discovery.service-definition';
+import { startTestDaemon } from '../test-daemon';
 
 /**
  * Issue 9, bounded amplification, the daemon's side (apps/e2e/src/amplification.e2e-spec.ts
@@ -22,27 +19,11 @@ let a: string;
 let b: string;
 
 async function start(serverId: string, extra: Record<string, string>): Promise<string> {
-  const port = await freeLoopbackPort();
-  const base = `http://127.0.0.1:${port}`;
   const schema = `it_amp_${serverId.replace(/\W/g, '_')}_${tag}`;
   schemas.push(schema);
-  services.push(
-    await startService(discoveryService, {
-      SERVER_ID: serverId,
-      BIND_ADDRESS: '127.0.0.1',
-      DISCOVERY_PORT: String(port),
-      DISCOVERY_PUBLIC_URL: `${base}/discovery`,
-      DATABASE_URL: process.env.TEST_DATABASE_URL,
-      DATABASE_SCHEMA: schema,
-      DATA_DIR: mkdtempSync(join(tmpdir(), `amp-${serverId}-`)),
-      ALLOW_PRIVATE_ENDPOINTS: 'true',
-      GOSSIP_INTERVAL_MS: '3600000',
-      GOSSIP_JITTER_MS: '0',
-      LOG_LEVEL: 'error',
-      ...extra,
-    }),
-  );
-  return base;
+  const daemon = await startTestDaemon(serverId, schema, { GOSSIP_JITTER_MS: '0', ...extra });
+  services.push(daemon.service);
+  return daemon.base;
 }
 
 async function metric(base: string, name: string, labels: string): Promise<number> {
