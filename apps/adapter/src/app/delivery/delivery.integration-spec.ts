@@ -1,24 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPublicKey, KeyObject, randomBytes } from 'node:crypto';
+import { createPublicKey, KeyObject } from 'node:crypto';
 import { messageDigest, parsePrivateKey } from '@pager/protocol';
-import { RunningService, freeLoopbackPort, startService } from '@pager/server-kit';
+import { ReceiverBehaviour, call, naughtyStrings } from '@pager/testing';
 import {
-  ReceiverBehaviour,
-  StrictReceiver,
-  call,
-  dropTestSchema,
-  eventually,
-  naughtyStrings,
-  testVectors,
-} from '@pager/testing';
-import { adapterService } from '../adapter.service-definition';
-import type { AdapterConfig } from '../config/adapter-config';
-import { fakeDaemon, startJsonServer } from '../../../test/fake-peers';
-
-const vectors = testVectors();
-const mirah = vectors.keys['mirah.example.com'];
+  SenderUnderTest,
+  startSenderAgainstStrictReceiver,
+} from '../../../test/strict-receiver-sender';
 
 jest.setTimeout(60_000);
 
@@ -37,124 +25,59 @@ const plans: Record<string, ReceiverBehaviour[]> = {
  * digest) still ends `delivered`, with one copy in the remote inbox.
  */
 describe('delivery against a strict receiver (lost acks)', () => {
-  let service: RunningService<AdapterConfig>;
-  let base: string;
+  let sut: SenderUnderTest;
   let senderKey: KeyObject | undefined;
-  const schema = `it_dlv_${randomBytes(4).toString('hex')}`;
-  const dataDir = mkdtempSync(join(tmpdir(), 'adapter-dlv-'));
-  const closers: (() => Promise<void>)[] = [];
-  const receiver = new StrictReceiver({
-    serverId: 'mirah.example.com',
-    privateKeyPem: mirah.private_key_pkcs8,
-    plan: (message, n) => plans[String(message.to).split('@')[0]]?.[n - 1] ?? 'ack',
-    senderKey: () => senderKey,
-  });
 
   beforeAll(async () => {
-    await receiver.start();
-    closers.push(() => receiver.close());
-    const daemon = await startJsonServer(
-      fakeDaemon([
-        {
-          serverId: 'mirah.example.com',
-          publicKeyPem: mirah.public_key,
-          fingerprint: mirah.fingerprint,
-          federationUrl: `${receiver.url}/federation`,
-        },
-      ]).handler,
-    );
-    closers.push(daemon.close);
-    const port = await freeLoopbackPort();
-    service = await startService(adapterService, {
-      SERVER_ID: 'pager.test',
-      BIND_ADDRESS: '127.0.0.1',
-      ADAPTER_PORT: String(port),
-      FEDERATION_PUBLIC_URL: `http://127.0.0.1:${port}/federation`,
-      DISCOVERY_INTERNAL_URL: daemon.url,
-      DATABASE_URL: process.env.TEST_DATABASE_URL,
-      DATABASE_SCHEMA: schema,
-      DATA_DIR: dataDir,
-      ACK_TIMEOUT_MS: '1000',
-      RETRY_DELAY_MS: '200',
-      DELIVERY_ATTEMPTS: '3',
-      // These pages fail on purpose, several in a row: the breaker is the business of other tests.
-      DELIVERY_BREAKER_THRESHOLD: '100',
-      LOG_LEVEL: process.env.ADAPTER_TEST_LOG_LEVEL ?? 'error',
+    sut = await startSenderAgainstStrictReceiver({
+      plans,
+      receiver: { senderKey: () => senderKey },
     });
-    base = `http://127.0.0.1:${port}`;
     senderKey = createPublicKey(
-      parsePrivateKey(readFileSync(join(dataDir, 'server-key.pem'), 'utf8')),
+      parsePrivateKey(readFileSync(join(sut.dataDir, 'server-key.pem'), 'utf8')),
     );
-    expect(
-      (await call(base, 'POST', '/api/v1/users', { user_id: 'u-taylor', username: 'taylor' }))
-        .status,
-    ).toBe(201);
   }, 60_000);
 
-  afterAll(async () => {
-    await service?.close();
-    for (const close of closers) await close();
-    await dropTestSchema(schema);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  async function sendAndSettle(user: string) {
-    const sent = await call(base, 'POST', '/api/v1/messages', {
-      sender_user_id: 'u-taylor',
-      to: `${user}@mirah.example.com`,
-      content: `page for ${user}`,
-    });
-    expect(sent.status).toBe(202);
-    const id = sent.body.message_id as string;
-    const state = await eventually(
-      async () => {
-        const s = (await call(base, 'GET', `/api/v1/messages/${id}`)).body;
-        return ['delivered', 'failed', 'rejected'].includes(s.status) ? s : undefined;
-      },
-      20_000,
-      `${id} to settle`,
-    );
-    return { id, state };
-  }
+  afterAll(() => sut?.close());
 
   it('delivers when the ack of attempt 1 is lost (timeout): the retry is acked with attempt 1 digest', async () => {
-    const { id, state } = await sendAndSettle('lostack');
+    const { id, state } = await sut.sendAndSettle('lostack');
     expect(state).toMatchObject({ status: 'delivered', attempts: 2, last_error: null });
-    const requests = receiver.requestsFor(id);
+    const requests = sut.receiver.requestsFor(id);
     expect(requests).toHaveLength(2);
     // Each attempt was signed afresh: the ack of the second names the first one's digest.
     expect(messageDigest(requests[1].message)).not.toBe(messageDigest(requests[0].message));
-    expect(receiver.copiesOf(id)).toEqual([
+    expect(sut.receiver.copiesOf(id)).toEqual([
       { message: requests[0].message, digest: messageDigest(requests[0].message) },
     ]);
   });
 
   it('delivers after a 5xx and then an ack that does not verify, with one stored copy', async () => {
-    const { id, state } = await sendAndSettle('flaky');
+    const { id, state } = await sut.sendAndSettle('flaky');
     expect(state).toMatchObject({ status: 'delivered', attempts: 3, last_error: null });
-    expect(receiver.requestsFor(id)).toHaveLength(3);
-    expect(receiver.copiesOf(id)).toHaveLength(1);
+    expect(sut.receiver.requestsFor(id)).toHaveLength(3);
+    expect(sut.receiver.copiesOf(id)).toHaveLength(1);
   });
 
   it('delivers after an ack naming a wrong digest', async () => {
-    const { id, state } = await sendAndSettle('liar');
+    const { id, state } = await sut.sendAndSettle('liar');
     expect(state).toMatchObject({ status: 'delivered', attempts: 2 });
-    expect(receiver.copiesOf(id)).toHaveLength(1);
+    expect(sut.receiver.copiesOf(id)).toHaveLength(1);
   });
 
   it('fails when no ack ever names a digest it signed', async () => {
-    const { id, state } = await sendAndSettle('alwayslies');
+    const { id, state } = await sut.sendAndSettle('alwayslies');
     expect(state).toMatchObject({
       status: 'failed',
       attempts: 3,
       last_error: 'ack_digest_mismatch',
     });
-    expect(receiver.requestsFor(id)).toHaveLength(3);
+    expect(sut.receiver.requestsFor(id)).toHaveLength(3);
   });
 
   it('lists the attempt history of a page: start, duration, HTTP status or error, outcome', async () => {
-    const { id } = await sendAndSettle('flaky');
-    const state = (await call(base, 'GET', `/api/v1/messages/${id}`)).body;
+    const { id } = await sut.sendAndSettle('flaky');
+    const state = (await call(sut.base, 'GET', `/api/v1/messages/${id}`)).body;
     expect(state.attempts).toBe(3);
     expect(state.attempt_history).toEqual([
       expect.objectContaining({
@@ -179,7 +102,7 @@ describe('delivery against a strict receiver (lost acks)', () => {
 
   describe('operator API of destinations', () => {
     it('lists destinations with their state and counts, filters by state, looks one up', async () => {
-      const all = await call(base, 'GET', '/api/v1/destinations');
+      const all = await call(sut.base, 'GET', '/api/v1/destinations');
       expect(all.status).toBe(200);
       const mirahView = all.body.destinations.find(
         (d: { server_id: string }) => d.server_id === 'mirah.example.com',
@@ -200,18 +123,18 @@ describe('delivery against a strict receiver (lost acks)', () => {
       );
       expect(mirahView).toMatchObject({ state: 'healthy', pages_waiting: 0, pages_in_flight: 0 });
       expect(
-        (await call(base, 'GET', '/api/v1/destinations?state=stopped')).body.destinations,
+        (await call(sut.base, 'GET', '/api/v1/destinations?state=stopped')).body.destinations,
       ).toEqual([]);
-      const one = await call(base, 'GET', '/api/v1/destinations/mirah.example.com');
+      const one = await call(sut.base, 'GET', '/api/v1/destinations/mirah.example.com');
       expect(one.body).toEqual(mirahView);
-      expect((await call(base, 'GET', '/api/v1/destinations/nobody.example')).body.error).toBe(
+      expect((await call(sut.base, 'GET', '/api/v1/destinations/nobody.example')).body.error).toBe(
         'not_found',
       );
-      expect((await call(base, 'GET', '/api/v1/destinations/nobody.example')).status).toBe(404);
+      expect((await call(sut.base, 'GET', '/api/v1/destinations/nobody.example')).status).toBe(404);
     });
 
     it('describes the destinations API in the OpenAPI document', async () => {
-      const doc = (await call(base, 'GET', '/docs')).body;
+      const doc = (await call(sut.base, 'GET', '/docs')).body;
       const text = typeof doc === 'string' ? doc : JSON.stringify(doc);
       for (const path of [
         '/api/v1/destinations',
@@ -223,7 +146,7 @@ describe('delivery against a strict receiver (lost acks)', () => {
     });
 
     it('serves the HTML overview at GET /status', async () => {
-      const res = await fetch(`${base}/status`);
+      const res = await fetch(`${sut.base}/status`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/html');
       expect(await res.text()).toContain('mirah.example.com');
@@ -236,7 +159,7 @@ describe('delivery against a strict receiver (lost acks)', () => {
         `/api/v1/destinations/${encodeURIComponent('Bad_Host!')}`,
         `/api/v1/destinations/${encodeURIComponent("' OR 1=1 --")}`,
       ]) {
-        const res = await call(base, 'GET', path);
+        const res = await call(sut.base, 'GET', path);
         expect([res.status, res.body.error, typeof res.body.message]).toEqual([
           400,
           'validation_failed',
@@ -253,7 +176,7 @@ describe('delivery against a strict receiver (lost acks)', () => {
         JSON.stringify('stopped'),
       ]) {
         const res = await call(
-          base,
+          sut.base,
           'PUT',
           '/api/v1/destinations/mirah.example.com/delivery',
           body,
@@ -261,7 +184,7 @@ describe('delivery against a strict receiver (lost acks)', () => {
         expect([res.status, res.body.error]).toEqual([400, 'validation_failed']);
       }
       for (const naughty of naughtyStrings()) {
-        const res = await call(base, 'PUT', '/api/v1/destinations/naughty.example/delivery', {
+        const res = await call(sut.base, 'PUT', '/api/v1/destinations/naughty.example/delivery', {
           state: 'stopped',
           reason: naughty,
         });
@@ -271,7 +194,7 @@ describe('delivery against a strict receiver (lost acks)', () => {
     });
 
     it('stops delivery (pages end failed, delivery_stopped), resumes it, retries', async () => {
-      const stop = await call(base, 'PUT', '/api/v1/destinations/mirah.example.com/delivery', {
+      const stop = await call(sut.base, 'PUT', '/api/v1/destinations/mirah.example.com/delivery', {
         state: 'stopped',
         reason: 'abuse report 42',
       });
@@ -282,26 +205,31 @@ describe('delivery against a strict receiver (lost acks)', () => {
         reason: 'abuse report 42',
       });
       expect(
-        (await call(base, 'POST', '/api/v1/destinations/mirah.example.com/retry')).status,
+        (await call(sut.base, 'POST', '/api/v1/destinations/mirah.example.com/retry')).status,
       ).toBe(409);
-      const { id, state } = await sendAndSettle('stopped');
+      const { id, state } = await sut.sendAndSettle('stopped');
       expect(state).toMatchObject({
         status: 'failed',
         attempts: 0,
         last_error: 'delivery_stopped',
       });
-      expect(receiver.requestsFor(id)).toHaveLength(0);
+      expect(sut.receiver.requestsFor(id)).toHaveLength(0);
 
-      const resume = await call(base, 'PUT', '/api/v1/destinations/mirah.example.com/delivery', {
-        state: 'active',
-      });
-      expect(resume.body).toMatchObject({ state: 'healthy', reason: null });
-      expect((await sendAndSettle('resumed')).state.status).toBe('delivered');
-      const retry = await call(base, 'POST', '/api/v1/destinations/mirah.example.com/retry');
-      expect(retry.status).toBe(202);
-      expect((await call(base, 'POST', '/api/v1/destinations/nobody.example/retry')).status).toBe(
-        404,
+      const resume = await call(
+        sut.base,
+        'PUT',
+        '/api/v1/destinations/mirah.example.com/delivery',
+        {
+          state: 'active',
+        },
       );
+      expect(resume.body).toMatchObject({ state: 'healthy', reason: null });
+      expect((await sut.sendAndSettle('resumed')).state.status).toBe('delivered');
+      const retry = await call(sut.base, 'POST', '/api/v1/destinations/mirah.example.com/retry');
+      expect(retry.status).toBe(202);
+      expect(
+        (await call(sut.base, 'POST', '/api/v1/destinations/nobody.example/retry')).status,
+      ).toBe(404);
     });
   });
 });
