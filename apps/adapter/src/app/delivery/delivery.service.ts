@@ -28,7 +28,7 @@ import { DiscoveryClientService } from '../discovery-client/discovery-client.ser
 import type { Route } from '../discovery-client/route';
 import { MessageRow, toMessageView } from '../messages/message-view';
 import { WebhooksService } from '../webhooks/webhooks.service';
-import { afterKeyMismatch, ackKeysFor } from '../discovery-client/key-rotation-rules';
+import { afterKeyMismatch, ackKeysFor, isRotating } from '../discovery-client/key-rotation-rules';
 import { verifyAck } from './ack-verification';
 import { DaemonHealthLog } from './daemon-health-log';
 import { AttemptSignal } from './destination-rules';
@@ -459,7 +459,10 @@ export class DeliveryService {
     }
     const code = errorCodeOf(res.data) ?? `http_${res.status}`;
     if (res.status === 401 && code === 'key_mismatch') {
-      const decision = afterKeyMismatch({ rotating: this.serverKey.previous !== null, retried });
+      const decision = afterKeyMismatch({
+        rotating: isRotating(this.serverKey.previousSinceMs, Date.now()),
+        retried,
+      });
       if (decision === 'push_and_retry' && !signal.aborted) {
         const pushed = await this.discovery.pushOwnAnnouncement();
         this.logger.event(

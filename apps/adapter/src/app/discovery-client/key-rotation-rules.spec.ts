@@ -2,7 +2,9 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { fingerprint } from '@pager/protocol';
 import {
   ackKeysFor,
+  ROTATION_RETRY_WINDOW_MS,
   afterKeyMismatch,
+  isRotating,
   senderKeyFor,
   withinRotationGrace,
 } from './key-rotation-rules';
@@ -101,5 +103,22 @@ describe(afterKeyMismatch.name, () => {
 
   it('takes key_mismatch as a final refusal when we are not rotating', () => {
     expect(afterKeyMismatch({ rotating: false, retried: false })).toBe('refused');
+  });
+});
+
+describe(isRotating.name, () => {
+  const since = 1_000_000;
+
+  it('is false without a previous key', () => {
+    expect(isRotating(null, since)).toBe(false);
+  });
+
+  it('is true from the moment the previous key is held, for the announcement lifetime', () => {
+    expect(isRotating(since, since)).toBe(true);
+    expect(isRotating(since, since + ROTATION_RETRY_WINDOW_MS - 1)).toBe(true);
+  });
+
+  it('is false once the window is over, even with the previous key still held', () => {
+    expect(isRotating(since, since + ROTATION_RETRY_WINDOW_MS)).toBe(false);
   });
 });

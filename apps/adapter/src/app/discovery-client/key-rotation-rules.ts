@@ -46,6 +46,19 @@ export function ackKeysFor(route: Route, nowMs: number, graceMs: number): KeyObj
 }
 
 /**
+ * How long after it started holding a previous key our sender counts as "right after it
+ * rotated" (docs/protocol.md §2): the announcement lifetime, during which our daemon
+ * announces the new key with a rotation_signature. Later, key_mismatch is final again, even
+ * if the operator left the previous key in place.
+ */
+export const ROTATION_RETRY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** Whether we are rotating: a previous key held since `previousSinceMs`, within the window. */
+export function isRotating(previousSinceMs: number | null, nowMs: number): boolean {
+  return previousSinceMs !== null && nowMs - previousSinceMs < ROTATION_RETRY_WINDOW_MS;
+}
+
+/**
  * What the sender does with an answer `401 key_mismatch` to a page (docs/protocol.md §2: a
  * sender that receives it right after it rotated pushes its announcement and retries once,
  * and that answer is not a final 4xx):

@@ -113,6 +113,21 @@ describe('key rotation: loadServerKeys, readServerKeys, ServerKey.replace', () =
     expect(heard).toEqual([result.state]);
   });
 
+  it('knows since when it holds the previous key: from the reload that brought it, none after', async () => {
+    const base = dir();
+    const sut = loadServerKeys({ privateKeyPath: join(base, 'current.pem') });
+    expect(sut.previousSinceMs).toBeNull();
+    const before = Date.now();
+    await sut.replace(createKeyFile(join(base, 'new.pem')), new KeyMaterial(sut.privateKey));
+    const since = sut.previousSinceMs;
+    expect(since).toBeGreaterThanOrEqual(before);
+    // Reloading the same pair keeps the start; dropping the previous key clears it.
+    await sut.replace(sut.snapshot().current, sut.snapshot().previous);
+    expect(sut.previousSinceMs).toBe(since);
+    await sut.replace(sut.snapshot().current, null);
+    expect(sut.previousSinceMs).toBeNull();
+  });
+
   it('does not tell the listeners when nothing changed, and reports their failures', async () => {
     const base = dir();
     const sut = loadServerKeys({ privateKeyPath: join(base, 'current.pem') });

@@ -65,11 +65,22 @@ export type KeyReplacedListener = (state: KeyState) => void | Promise<void>;
 export class ServerKey {
   private pair: { current: KeyMaterial; previous: KeyMaterial | null };
   private readonly listeners: KeyReplacedListener[] = [];
+  /** When this process first held the present previous key (ms since the epoch), or null. */
+  private previousSince: number | null;
 
   constructor(privateKey: KeyObject, previousPrivateKey: KeyObject | null = null) {
     const current = new KeyMaterial(privateKey);
     const previous = previousPrivateKey === null ? null : new KeyMaterial(previousPrivateKey);
     this.pair = { current, previous: effectivePrevious(current, previous) };
+    this.previousSince = this.pair.previous === null ? null : Date.now();
+  }
+
+  /**
+   * Since when (ms since the epoch) this process holds the present previous key: at start
+   * or at the reload that brought it; null without one. A restart starts it again.
+   */
+  get previousSinceMs(): number | null {
+    return this.previousSince;
   }
 
   get privateKey(): KeyObject {
@@ -125,6 +136,9 @@ export class ServerKey {
     const before = this.state();
     this.pair = { current, previous: effectivePrevious(current, previous) };
     const state = this.state();
+    if (state.previous_fingerprint !== before.previous_fingerprint) {
+      this.previousSince = state.previous_fingerprint === null ? null : Date.now();
+    }
     const changed =
       before.fingerprint !== state.fingerprint ||
       before.previous_fingerprint !== state.previous_fingerprint;
