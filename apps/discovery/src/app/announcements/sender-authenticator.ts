@@ -124,7 +124,9 @@ export class SenderAuthenticator {
     if (pin !== null) {
       const pinnedKey = parsePublicKey(pin.publicKey);
       if (enclosed === undefined || enclosedKey === null) return pinnedKey;
-      if (fingerprint(enclosedKey) === pin.fingerprint) return pinnedKey;
+      // By its PEM: the fingerprint is computed once per key (parsePublicKey's cache), not
+      // re-exported and re-hashed for every envelope.
+      if (fingerprint(enclosed['public_key'] as string) === pin.fingerprint) return pinnedKey;
       const selfSigned = verifyObjectSignature(enclosed, enclosedKey);
       if (selfSigned && verifyRotationSignature(enclosed, pinnedKey)) {
         return enclosedKey;
