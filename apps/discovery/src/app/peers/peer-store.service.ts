@@ -13,7 +13,10 @@ interface PeerRow {
   last_seen: Date;
 }
 
-/** The announcements this daemon holds, in PostgreSQL so that replicas and restarts share them. */
+/**
+ * The announcements this daemon holds, in PostgreSQL so that replicas and restarts share them.
+ * Owner of `peers` and reader of `peers_version` (written only by the triggers on `peers`).
+ */
 @Injectable()
 export class PeerStore {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
