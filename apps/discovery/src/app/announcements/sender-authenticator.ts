@@ -122,9 +122,17 @@ export class SenderAuthenticator {
     const enclosedKey = enclosed === undefined ? null : acceptableKey(enclosed['public_key']);
     const pin = await this.pins.get(envelope.from);
     if (pin !== null) {
+      // The enclosed key is the pinned one (same SPKI fingerprint): use it as parsed, without
+      // parsing the pin's PEM too. By its PEM, the fingerprint is computed once per key
+      // (parsePublicKey's cache), not re-exported and re-hashed for every envelope.
+      if (
+        enclosedKey !== null &&
+        fingerprint(enclosed?.['public_key'] as string) === pin.fingerprint
+      ) {
+        return enclosedKey;
+      }
       const pinnedKey = parsePublicKey(pin.publicKey);
       if (enclosed === undefined || enclosedKey === null) return pinnedKey;
-      if (fingerprint(enclosedKey) === pin.fingerprint) return pinnedKey;
       const selfSigned = verifyObjectSignature(enclosed, enclosedKey);
       if (selfSigned && verifyRotationSignature(enclosed, pinnedKey)) {
         return enclosedKey;

@@ -40,6 +40,7 @@ describe('discovery schema', () => {
           'negative_cache',
           'peer_candidates',
           'peers',
+          'peers_version',
           'pins',
           'rate_limits',
           'reputation',

@@ -4,6 +4,7 @@ import { InitialDiscoverySchema1764200000000 } from './initial-discovery-schema.
 import { KeyRotation1764700000000 } from './key-rotation.migration';
 import { PinConfirmationsAndHistory1765000000000 } from './pin-confirmations-history.migration';
 import { PeersReceivedAtIndex1764590400000 } from './peers-received-at-index.migration';
+import { PeersVersion1765100000000 } from './peers-version.migration';
 
 // Applied in order at start-up; never edit a migration that has shipped, add a new one.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -14,4 +15,5 @@ export const DISCOVERY_MIGRATIONS: Function[] = [
   KeyRotation1764700000000,
   PinConfirmationsAndHistory1765000000000,
   PeersReceivedAtIndex1764590400000,
+  PeersVersion1765100000000,
 ];

@@ -13,7 +13,10 @@ interface PeerRow {
   last_seen: Date;
 }
 
-/** The announcements this daemon holds, in PostgreSQL so that replicas and restarts share them. */
+/**
+ * The announcements this daemon holds, in PostgreSQL so that replicas and restarts share them.
+ * Owner of `peers` and reader of `peers_version` (written only by the triggers on `peers`).
+ */
 @Injectable()
 export class PeerStore {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
@@ -128,16 +131,18 @@ export class PeerStore {
 
   /**
    * A cheap fingerprint of the shareable table: changes whenever an entry is stored,
-   * replaced or removed, or the blocklist changes (stores set `received_at` to now()).
+   * replaced or removed (`peers_version`, bumped by triggers in the writer's transaction,
+   * on any replica), or the blocklist changes. One row read plus the (small) blocklist's
+   * count and latest `created_at`; never a scan of `peers`.
    */
   async tableVersion(): Promise<string> {
-    const rows: { n: string; r: Date | null; b: string; c: Date | null }[] =
-      await this.dataSource.query(
-        `SELECT (SELECT count(*) FROM peers) AS n, (SELECT max(received_at) FROM peers) AS r,
-                (SELECT count(*) FROM blocklist) AS b, (SELECT max(created_at) FROM blocklist) AS c`,
-      );
+    const rows: { v: string; b: string; c: Date | null }[] = await this.dataSource.query(
+      `SELECT v.version AS v, (SELECT count(*) FROM blocklist) AS b,
+              (SELECT max(created_at) FROM blocklist) AS c
+       FROM peers_version v`,
+    );
     const row = rows[0];
-    return `${row.n}/${row.r?.getTime() ?? 0}/${row.b}/${row.c?.getTime() ?? 0}`;
+    return `${row.v}/${row.b}/${row.c?.getTime() ?? 0}`;
   }
 
   /** A live, unblocked entry, or null. */

@@ -249,6 +249,16 @@ describe('validateWire', () => {
         'bucket_hashes: must hold 64 lowercase hex characters each',
       ],
       [
+        'numbers as bucket hashes',
+        { bucket_hashes: Array(64).fill(7) },
+        'bucket_hashes: must hold 64 lowercase hex characters each',
+      ],
+      [
+        'bucket hashes as one string',
+        { bucket_hashes: 'a'.repeat(64) },
+        'bucket_hashes: must be an array of 64 hashes',
+      ],
+      [
         '501 announcements',
         { announcements: Array(501).fill({}) },
         'announcements: must hold at most 500 items',
