@@ -3,6 +3,7 @@ import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { GossipPushReply, GossipReply } from '@pager/protocol';
 import { GossipService } from './gossip.service';
+import { SIGNED_ENVELOPE_ERRORS } from '../common/envelope-errors';
 
 /** `POST {discovery}/gossip` (mounted under the public path, see mountPublicControllers). */
 @ApiTags('public')
@@ -16,16 +17,7 @@ export class GossipController {
     access: 'public',
     body: 'a signed `gossip` or `gossip_push` envelope (at most 4 MiB)',
     responses: { 200: 'the signed `gossip_reply` or `gossip_push_reply`' },
-    errors: [
-      'validation_failed',
-      'unsupported_version',
-      'clock_skew',
-      'signature_invalid',
-      'key_mismatch',
-      'unknown_server',
-      'blocked',
-      'rate_limited',
-    ],
+    errors: SIGNED_ENVELOPE_ERRORS,
   })
   @Post('gossip')
   @HttpCode(200)

@@ -3,6 +3,7 @@ import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { QueryReply } from '@pager/protocol';
 import { QueryService } from './query.service';
+import { SIGNED_ENVELOPE_ERRORS } from '../common/envelope-errors';
 
 /** `POST {discovery}/query` (mounted under the public path). */
 @ApiTags('public')
@@ -18,16 +19,7 @@ export class QueryController {
     responses: {
       200: '`{ "query_id", "found": true, "announcement" }` or `{ "query_id", "found": false }`',
     },
-    errors: [
-      'validation_failed',
-      'unsupported_version',
-      'clock_skew',
-      'signature_invalid',
-      'key_mismatch',
-      'unknown_server',
-      'blocked',
-      'rate_limited',
-    ],
+    errors: SIGNED_ENVELOPE_ERRORS,
   })
   @Post('query')
   @HttpCode(200)
