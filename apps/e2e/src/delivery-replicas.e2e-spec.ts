@@ -125,6 +125,16 @@ describe('two adapter replicas on one database', () => {
       expect(ok.requestsFor(id)).toHaveLength(1);
       expect(ok.copiesOf(id)).toHaveLength(1);
     }
+    // A page's final line is written after its final status commits and reaches us through
+    // the replica's stdout pipe: wait for the lines, then count them exactly.
+    const delivered = () =>
+      server.adapter!.events('federation.message_delivered').length +
+      replicaB.events('federation.message_delivered').length;
+    await eventually(
+      async () => (delivered() >= PAGES ? true : undefined),
+      10_000,
+      'every message_delivered line to reach the logs',
+    );
     // Both replicas took part.
     const byA = server.adapter!.events('federation.message_delivered').length;
     const byB = replicaB.events('federation.message_delivered').length;
