@@ -12,5 +12,6 @@ module.exports = {
     '^@pager/protocol$': '<rootDir>/../../libs/protocol/src/index.ts',
     '^@pager/server-kit$': '<rootDir>/../../libs/server-kit/src/index.ts',
     '^@pager/testing$': '<rootDir>/../../libs/testing/src/index.ts',
+    '^@pager/testing/jest$': '<rootDir>/../../libs/testing/src/jest.ts',
   },
 };
