@@ -9,7 +9,13 @@ import {
   verifyObjectSignature,
 } from '@pager/protocol';
 import { RunningService, buildOpenApiDocument } from '@pager/server-kit';
-import { call as callUrl, dropTestSchema, naughtyStrings, vectorKey } from '@pager/testing';
+import {
+  call as callUrl,
+  dropTestSchema,
+  naughtyStrings,
+  signedTestAnnouncement,
+  vectorKey,
+} from '@pager/testing';
 import { KeyObject, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,19 +40,10 @@ const now = () => formatProtocolTimestamp(Date.now());
 
 /** A fresh mirah announcement with loopback endpoints (the daemon runs in development mode). */
 function mirahAnnouncement(key = mirahKey, publicKey = MIRAH.public_key): Record<string, unknown> {
-  return signObject(
-    {
-      version: '1.0',
-      server_id: 'mirah.example.com',
-      public_key: publicKey,
-      capabilities: { paging: true, ai_messaging: false, supported_versions: ['1.0'] },
-      endpoints: {
-        federation: 'http://127.0.0.1:9/federation',
-        discovery: 'http://127.0.0.1:9/discovery',
-      },
-      timestamp: now(),
-    },
-    key,
+  return signedTestAnnouncement(
+    'mirah.example.com',
+    { public_key: publicKey, privateKey: key },
+    { capabilities: { paging: true, ai_messaging: false, supported_versions: ['1.0'] } },
   );
 }
 

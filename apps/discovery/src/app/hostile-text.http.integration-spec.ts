@@ -1,6 +1,12 @@
 import { formatProtocolTimestamp, newGossipId, signObject } from '@pager/protocol';
 import { RunningService } from '@pager/server-kit';
-import { call as callUrl, dropTestSchema, naughtyStrings, vectorKey } from '@pager/testing';
+import {
+  call as callUrl,
+  dropTestSchema,
+  naughtyStrings,
+  signedTestAnnouncement,
+  vectorKey,
+} from '@pager/testing';
 import { randomBytes } from 'node:crypto';
 import type { DiscoveryConfig } from './config/discovery-config';
 import { startTestDaemon } from './test-daemon';
@@ -29,20 +35,7 @@ afterAll(async () => {
 const KEY = vectorKey('mirah.example.com');
 
 function announcementOf(serverId: string) {
-  return signObject(
-    {
-      version: '1.0',
-      server_id: serverId,
-      public_key: KEY.public_key,
-      capabilities: { paging: true, supported_versions: ['1.0'] },
-      endpoints: {
-        federation: 'http://127.0.0.1:9/federation',
-        discovery: 'http://127.0.0.1:9/discovery',
-      },
-      timestamp: now(),
-    },
-    KEY.privateKey,
-  );
+  return signedTestAnnouncement(serverId, KEY);
 }
 
 async function rejectedSchemaCount(): Promise<number> {

@@ -1,6 +1,6 @@
 import { formatProtocolTimestamp, newGossipId, signObject } from '@pager/protocol';
 import { RunningService } from '@pager/server-kit';
-import { call as callUrl, dropTestSchema, vectorKey } from '@pager/testing';
+import { call as callUrl, dropTestSchema, signedTestAnnouncement, vectorKey } from '@pager/testing';
 import { randomBytes } from 'node:crypto';
 import type { DiscoveryConfig } from './config/discovery-config';
 import { startTestDaemon } from './test-daemon';
@@ -22,20 +22,7 @@ const call = (method: string, path: string, body?: unknown) => callUrl(base, met
 const now = () => formatProtocolTimestamp(Date.now());
 
 function announcementOf(serverId: string): Record<string, unknown> {
-  return signObject(
-    {
-      version: '1.0',
-      server_id: serverId,
-      public_key: KEY.public_key,
-      capabilities: { paging: true, supported_versions: ['1.0'] },
-      endpoints: {
-        federation: 'http://127.0.0.1:9/federation',
-        discovery: 'http://127.0.0.1:9/discovery',
-      },
-      timestamp: now(),
-    },
-    KEY.privateKey,
-  );
+  return signedTestAnnouncement(serverId, KEY);
 }
 
 function gossipFrom(from: string, announcements: unknown[]): Record<string, unknown> {

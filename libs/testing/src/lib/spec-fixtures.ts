@@ -1,4 +1,4 @@
-import { parsePrivateKey } from '@pager/protocol';
+import { formatProtocolTimestamp, parsePrivateKey, signObject } from '@pager/protocol';
 import { readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import * as path from 'node:path';
@@ -63,4 +63,38 @@ export function vectorKey(name: string): KeyVector & { privateKey: KeyObject } {
 /** The Big List of Naughty Strings (FIXTURES_DIR/blns.json). */
 export function naughtyStrings(): string[] {
   return JSON.parse(readFileSync(path.join(FIXTURES_DIR, 'blns.json'), 'utf8')) as string[];
+}
+
+/** What `signedTestAnnouncement` may change from its defaults. */
+export interface TestAnnouncementOptions {
+  /** Default `{ paging: true, supported_versions: ['1.0'] }`. */
+  capabilities?: Record<string, unknown>;
+  /** Default: now, in the protocol's timestamp format. */
+  timestamp?: string;
+  /** Default: the unroutable `http://127.0.0.1:9` (port 9, discard; daemons in development mode accept loopback). */
+  origin?: string;
+}
+
+/**
+ * A server announcement (protocol §2) of `serverId`, carrying `key.public_key` and signed by
+ * `key.privateKey`; one key may sign for any number of invented server ids. Endpoints are
+ * `{origin}/federation` and `{origin}/discovery`.
+ */
+export function signedTestAnnouncement(
+  serverId: string,
+  key: { public_key: string; privateKey: KeyObject },
+  options: TestAnnouncementOptions = {},
+): Record<string, unknown> {
+  const origin = options.origin ?? 'http://127.0.0.1:9';
+  return signObject(
+    {
+      version: '1.0',
+      server_id: serverId,
+      public_key: key.public_key,
+      capabilities: options.capabilities ?? { paging: true, supported_versions: ['1.0'] },
+      endpoints: { federation: `${origin}/federation`, discovery: `${origin}/discovery` },
+      timestamp: options.timestamp ?? formatProtocolTimestamp(Date.now()),
+    },
+    key.privateKey,
+  );
 }

@@ -6,7 +6,12 @@ import {
   signObject,
 } from '@pager/protocol';
 import { RunningService } from '@pager/server-kit';
-import { call as callUrl, dropTestSchema, naughtyStrings } from '@pager/testing';
+import {
+  call as callUrl,
+  dropTestSchema,
+  naughtyStrings,
+  signedTestAnnouncement,
+} from '@pager/testing';
 import { KeyObject, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,19 +47,10 @@ function server(id: string): Server {
 
 /** `s`'s announcement signed by `signer` (default its own key), timestamp now. */
 function announcementOf(s: Server, signer: Server = s): Record<string, unknown> {
-  return signObject(
-    {
-      version: '1.0',
-      server_id: s.id,
-      public_key: signer.pem,
-      capabilities: { paging: true, ai_messaging: false, supported_versions: ['1.0'] },
-      endpoints: {
-        federation: 'http://127.0.0.1:9/federation',
-        discovery: 'http://127.0.0.1:9/discovery',
-      },
-      timestamp: now(),
-    },
-    signer.key,
+  return signedTestAnnouncement(
+    s.id,
+    { public_key: signer.pem, privateKey: signer.key },
+    { capabilities: { paging: true, ai_messaging: false, supported_versions: ['1.0'] } },
   );
 }
 

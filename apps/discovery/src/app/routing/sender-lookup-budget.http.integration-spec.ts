@@ -1,6 +1,12 @@
 import { formatProtocolTimestamp, newGossipId, signObject } from '@pager/protocol';
 import { RunningService } from '@pager/server-kit';
-import { call, dropTestSchema, eventually, vectorKey } from '@pager/testing';
+import {
+  call,
+  dropTestSchema,
+  eventually,
+  signedTestAnnouncement,
+  vectorKey,
+} from '@pager/testing';
 import { randomBytes } from 'node:crypto';
 import type { DiscoveryConfig } from '../config/discovery-config';
 import { startTestDaemon } from '../test-daemon';
@@ -44,28 +50,14 @@ beforeAll(async () => {
   a = await start('amp-a.test', { BOOTSTRAP_SERVERS: `${b}/discovery` });
   await eventually(() => knows(a, 'amp-b.test'), 20_000, 'a to know b');
   // A server only b knows: it gossips its own announcement to b.
-  const now = formatProtocolTimestamp(Date.now());
-  const announcement = signObject(
-    {
-      version: '1.0',
-      server_id: 'only-b-knows.test',
-      public_key: KEY.public_key,
-      capabilities: { paging: true, supported_versions: ['1.0'] },
-      endpoints: {
-        federation: 'http://127.0.0.1:9/federation',
-        discovery: 'http://127.0.0.1:9/discovery',
-      },
-      timestamp: now,
-    },
-    KEY.privateKey,
-  );
+  const announcement = signedTestAnnouncement('only-b-knows.test', KEY);
   const gossip = signObject(
     {
       version: '1.0',
       type: 'gossip',
       gossip_id: newGossipId(),
       from: 'only-b-knows.test',
-      timestamp: now,
+      timestamp: formatProtocolTimestamp(Date.now()),
       digest_hash: 'a'.repeat(64),
       bucket_hashes: Array.from({ length: 64 }, () => 'b'.repeat(64)),
       announcements: [announcement],
