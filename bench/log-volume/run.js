@@ -17,13 +17,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
+const { jsonRequest, parseArgs } = require('../common/http-json');
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => {
-    if (arg.startsWith('--')) pairs.push([arg.slice(2), all[i + 1]]);
-    return pairs;
-  }, []),
-);
+const args = parseArgs();
 const PAGES = Number(args.pages ?? 1000);
 const OUTAGE_MS = Number(args.outage ?? 60) * 1000;
 const USERS = 10;
@@ -32,33 +28,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 const children = new Set();
 
 function request(base, method, route, body) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = http.request(
-      base + route,
-      {
-        method,
-        agent,
-        headers: data ? { 'content-type': 'application/json', 'content-length': data.length } : {},
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed;
-          try {
-            parsed = text ? JSON.parse(text) : undefined;
-          } catch {
-            parsed = text;
-          }
-          resolve({ status: res.statusCode, body: parsed });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
+  return jsonRequest(agent, base, method, route, body);
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -16,13 +16,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
+const { jsonRequest, parseArgs } = require('../common/http-json');
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => {
-    if (arg.startsWith('--')) pairs.push([arg.slice(2), all[i + 1]]);
-    return pairs;
-  }, []),
-);
+const args = parseArgs();
 const RELAYED = Number(args.relayed ?? 50_000);
 const NEIGHBOURS = Number(args.neighbours ?? 10);
 const PER_NEIGHBOUR = 2_000;
@@ -33,26 +29,20 @@ const root = path.resolve(__dirname, '../..');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
 function request(method, route, body) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = http.request(
-      BASE + route,
-      {
-        method,
-        agent,
-        headers: data ? { 'content-type': 'application/json', 'content-length': data.length } : {},
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
+  return jsonRequest(agent, BASE, method, route, body);
+}
+
+/** Entries of `GET /api/v1/peers`, every page followed (the listing pages by 1,000). */
+async function countPeers() {
+  let count = 0;
+  let cursor = null;
+  do {
+    const query = cursor ? `?limit=1000&cursor=${encodeURIComponent(cursor)}` : '?limit=1000';
+    const page = (await request('GET', `/api/v1/peers${query}`)).body;
+    count += page.peers.length;
+    cursor = page.next_cursor;
+  } while (cursor);
+  return count;
 }
 
 // RFC 8785 for what this bench signs (strings, booleans, arrays, objects; no numbers):
@@ -182,7 +172,7 @@ async function main() {
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMiB(child.pid))), 250);
 
     const phase1 = await timed(() => relay('relay-0.bench', 'one', RELAYED));
-    const afterOne = JSON.parse((await request('GET', '/api/v1/peers')).text).peers.length;
+    const afterOne = await countPeers();
     const quotaDrops = await metric('discovery_table_dropped_total', 'reason="neighbour_quota"');
     const phase2 = await timed(async () => {
       for (let n = 1; n <= NEIGHBOURS; n++)
@@ -190,7 +180,7 @@ async function main() {
     });
     const fullDrops = await metric('discovery_table_dropped_total', 'reason="table_full"');
     const peers = await timed(() => request('GET', '/api/v1/peers'));
-    const held = JSON.parse(peers.result.text).peers.length + 1; // + our own entry
+    const held = (await countPeers()) + 1; // + our own entry
     const route = await timed(() => request('POST', '/api/v1/route/relay-0.bench'));
     const fresh = await timed(async () =>
       request(
@@ -220,7 +210,7 @@ async function main() {
       `memory:  RSS ${rssStart.toFixed(0)} MiB at start, peak ${rssPeak.toFixed(0)} MiB, ${rssEnd.toFixed(0)} MiB at the end; bound ${MEMORY_LIMIT_MIB} MiB (k8s limit)`,
     );
     console.log(
-      `serving: GET /api/v1/peers ${peers.ms.toFixed(0)} ms (${peers.result.status}), route ${route.ms.toFixed(0)} ms (${route.result.status}), a new neighbour's gossip ${fresh.ms.toFixed(0)} ms (${fresh.result.status}), ready ${ready.ms.toFixed(0)} ms (${ready.result.status})`,
+      `serving: GET /api/v1/peers (first page) ${peers.ms.toFixed(0)} ms (${peers.result.status}), route ${route.ms.toFixed(0)} ms (${route.result.status}), a new neighbour's gossip ${fresh.ms.toFixed(0)} ms (${fresh.result.status}), ready ${ready.ms.toFixed(0)} ms (${ready.result.status})`,
     );
     if (rssPeak > MEMORY_LIMIT_MIB) process.exitCode = 1;
   } finally {
