@@ -1,4 +1,5 @@
-import { InternalApiClientOptions, InternalApiHttpClient, seg } from './http-json-client';
+import { seg } from './http-json-client';
+import { ServiceApiClient } from './service-api.client';
 import type {
   BoxAnswer,
   BoxQuery,
@@ -8,22 +9,13 @@ import type {
   DestinationState,
   DestinationsAnswer,
   MessageStateAnswer,
-  KeyReloadAnswer,
-  KeysAnswer,
-  ReadinessAnswer,
   SendMessageAnswer,
   SendMessageRequest,
   UserAnswer,
 } from './types';
 
 /** Typed calls of the federation adapter's internal API (SERVICES.md, Federation adapter). */
-export class AdapterApiClient {
-  readonly http: InternalApiHttpClient;
-
-  constructor(options: InternalApiClientOptions) {
-    this.http = new InternalApiHttpClient(options);
-  }
-
+export class AdapterApiClient extends ServiceApiClient {
   /** `POST /api/v1/users`: `409 username_taken` / `user_already_registered` throw. */
   registerUser(userId: string, username: string): Promise<UserAnswer> {
     return this.http.request('POST', '/api/v1/users', {
@@ -87,23 +79,5 @@ export class AdapterApiClient {
     return this.http.request('PUT', `/api/v1/destinations/${seg(serverId)}/delivery`, {
       body: { state: 'active' },
     });
-  }
-
-  ready(): Promise<ReadinessAnswer> {
-    return this.http.request('GET', '/health/ready');
-  }
-
-  /** `GET /api/v1/keys`: the key in use and the key being rotated away from. */
-  keys(): Promise<KeysAnswer> {
-    return this.http.request('GET', '/api/v1/keys');
-  }
-
-  /** `POST /api/v1/keys/reload`: re-read PRIVATE_KEY_PATH and PREVIOUS_KEY_PATH now. */
-  reloadKeys(): Promise<KeyReloadAnswer> {
-    return this.http.request('POST', '/api/v1/keys/reload');
-  }
-
-  metrics(): Promise<string> {
-    return this.http.request('GET', '/metrics', { as: 'text' });
   }
 }

@@ -1,4 +1,5 @@
-import { InternalApiClientOptions, InternalApiHttpClient, seg } from './http-json-client';
+import { seg } from './http-json-client';
+import { ServiceApiClient } from './service-api.client';
 import type {
   Announcement,
   BlockEntry,
@@ -8,11 +9,8 @@ import type {
   PeerImportAnswer,
   PeersAnswer,
   PeersQuery,
-  KeyReloadAnswer,
-  KeysAnswer,
   PinHistoryAnswer,
   PinsAnswer,
-  ReadinessAnswer,
   ReputationAnswer,
   ReputationReportRequest,
   RouteAnswer,
@@ -22,13 +20,7 @@ import type {
 export const MAX_PEER_PAGES = 1000;
 
 /** Typed calls of the discovery daemon's internal API (SERVICES.md, Discovery daemon). */
-export class DiscoveryApiClient {
-  readonly http: InternalApiHttpClient;
-
-  constructor(options: InternalApiClientOptions) {
-    this.http = new InternalApiHttpClient(options);
-  }
-
+export class DiscoveryApiClient extends ServiceApiClient {
   /** `POST /api/v1/announce`: re-sign and push the own announcement now. */
   announce(): Promise<Announcement> {
     return this.http.request('POST', '/api/v1/announce');
@@ -110,25 +102,5 @@ export class DiscoveryApiClient {
   /** The public `GET {discovery path}/announcement`: this server's own announcement. */
   ownAnnouncement(publicPath = '/discovery'): Promise<Announcement> {
     return this.http.request('GET', `${publicPath.replace(/\/+$/, '')}/announcement`);
-  }
-
-  /** `GET /health/ready`; a `503` throws InternalApiError with the checks in `message`. */
-  ready(): Promise<ReadinessAnswer> {
-    return this.http.request('GET', '/health/ready');
-  }
-
-  /** `GET /api/v1/keys`: the key in use and the key being rotated away from. */
-  keys(): Promise<KeysAnswer> {
-    return this.http.request('GET', '/api/v1/keys');
-  }
-
-  /** `POST /api/v1/keys/reload`: re-read PRIVATE_KEY_PATH and PREVIOUS_KEY_PATH now. */
-  reloadKeys(): Promise<KeyReloadAnswer> {
-    return this.http.request('POST', '/api/v1/keys/reload');
-  }
-
-  /** `GET /metrics` (Prometheus text). */
-  metrics(): Promise<string> {
-    return this.http.request('GET', '/metrics', { as: 'text' });
   }
 }
