@@ -1,4 +1,4 @@
-import { TestServer, call, dropTestSchema, eventually } from '@pager/testing';
+import { TestServer, call, dropTestSchema, eventually, metricSum } from '@pager/testing';
 import { join } from 'node:path';
 
 /**
@@ -18,15 +18,7 @@ const timers = {
   RATE_LIMIT_GOSSIP_PER_HOUR: '100000',
 };
 
-async function metric(server: TestServer, series: string): Promise<number> {
-  const response = await fetch(`${server.discovery.baseUrl}/metrics`);
-  const text = await response.text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(series)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
-}
+const metric = (server: TestServer, series: string) => metricSum(server.discovery.baseUrl, series);
 
 const received = (peer: TestServer) =>
   metric(peer, 'discovery_gossip_exchanges_total{role="responder",result="ok"');

@@ -5,7 +5,7 @@ import {
   parsePrivateKey,
   signObject,
 } from '@pager/protocol';
-import { TestServer, call, dropTestSchema, eventually } from '@pager/testing';
+import { TestServer, call, dropTestSchema, eventually, metricSum } from '@pager/testing';
 import { createHash } from 'node:crypto';
 import { Server, Socket, createServer } from 'node:net';
 
@@ -34,15 +34,7 @@ function daemon(id: string, host: string, env: Record<string, string> = {}): Tes
   });
 }
 
-async function metric(server: TestServer, series: string): Promise<number> {
-  const response = await fetch(`${server.discovery.baseUrl}/metrics`);
-  const text = await response.text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(series)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return total;
-}
+const metric = (server: TestServer, series: string) => metricSum(server.discovery.baseUrl, series);
 
 const initiated = (server: TestServer) =>
   metric(server, 'discovery_gossip_exchanges_total{role="initiator"');

@@ -146,3 +146,17 @@ export async function eventually<T>(
     `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
   );
 }
+
+/**
+ * The sum of every sample of `GET {baseUrl}/metrics` (Prometheus text) whose line starts
+ * with `series`, e.g. `discovery_gossip_exchanges_total{role="responder"` sums that
+ * counter over its other labels. 0 when no line matches.
+ */
+export async function metricSum(baseUrl: string, series: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(series)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
