@@ -1,7 +1,8 @@
+import type { BoxMessage, MessageStateAnswer, MessageStatus } from '@pager/internal-api';
 import { decodeContent } from '../common/stored-content';
 
-/** Where a page stands: docs/api.md, "Page states". */
-export type MessageStatus = 'queued' | 'sending' | 'delivered' | 'rejected' | 'failed';
+/** Where a page stands: docs/api.md, "Page states" (the internal API client's type). */
+export type { MessageStatus };
 
 /** The columns every message view reads (`MESSAGE_VIEW_COLUMNS`). */
 export interface MessageRow {
@@ -21,25 +22,14 @@ export interface MessageRow {
 export const MESSAGE_VIEW_COLUMNS =
   'id, message_id, from_address, to_address, content_json, priority, status, attempts, last_error, created_at, delivered_at';
 
-export interface MessageView {
-  message_id: string;
-  from: string;
-  to: string;
-  content: string;
-  priority: number;
-  status: MessageStatus;
-  created_at: string;
-  delivered_at: string | null;
-}
+/**
+ * A page as the inbox, the outbox and `POST /api/v1/messages` show it: the very type the
+ * internal API client reads (`BoxMessage` of @pager/internal-api), so both sides agree.
+ */
+export type MessageView = BoxMessage;
 
-export interface DeliveryStateView {
-  message_id: string;
-  status: MessageStatus;
-  attempts: number;
-  last_error: string | null;
-  created_at: string;
-  delivered_at: string | null;
-}
+/** `GET /api/v1/messages/{message_id}` without its attempt history (`MessageStateAnswer`). */
+export type DeliveryStateView = Omit<MessageStateAnswer, 'attempt_history'>;
 
 export function toMessageView(row: MessageRow): MessageView {
   return {
