@@ -95,17 +95,42 @@ describe('consumeRateLimit', () => {
     expect(result.violation).toBe(false);
   });
 
-  it('gives the whole allowance back when the block ends', () => {
+  it('does not give the allowance back when the block ends: the next request within the hour is a new violation', () => {
     const blocked = violate(initialRateLimitState(T0), T0).state;
-    const afterBlock = send(blocked, 3, T0 + 60_000, 3);
-    expect(afterBlock.allowed).toBe(true);
-    expect(afterBlock.state.violations).toBe(1);
+    const afterBlock = send(blocked, 1, T0 + 60_000, 3);
+    expect(afterBlock).toMatchObject({ allowed: false, violation: true, retryAfterSeconds: 120 });
+    expect(afterBlock.state).toMatchObject({ windowStartMs: T0, count: 3, violations: 2 });
   });
 
-  it('counts a new violation against the window restarted when the block ended', () => {
+  it('escalates each violation within one spent window: 60, 120, 240 … 3600 s', () => {
+    let state = violate(initialRateLimitState(T0), T0).state;
+    let now = T0;
+    const blocks: number[] = [60];
+    while (now < T0 + HOUR) {
+      now = state.blockedUntilMs;
+      if (now >= T0 + HOUR) break;
+      const result = consumeRateLimit(state, now, 3);
+      expect(result).toMatchObject({ allowed: false, violation: true });
+      blocks.push(result.retryAfterSeconds);
+      state = result.state;
+    }
+    expect(blocks).toEqual([60, 120, 240, 480, 960, 1920]);
+  });
+
+  it('gives the allowance back with the next window, however many violations', () => {
     const blocked = violate(initialRateLimitState(T0), T0).state;
-    const result = send(blocked, 4, T0 + 60_000, 3);
-    expect(result).toMatchObject({ allowed: false, violation: true, retryAfterSeconds: 120 });
+    const next = send(blocked, 3, T0 + HOUR, 3);
+    expect(next.allowed).toBe(true);
+    expect(next.state).toMatchObject({ windowStartMs: T0 + HOUR, count: 3, violations: 1 });
+  });
+
+  it('starts a new window when the block outlasts the hour', () => {
+    const late = send(initialRateLimitState(T0), 3, T0 + HOUR - 1000, 3).state;
+    const blocked = consumeRateLimit(late, T0 + HOUR - 1000, 3).state;
+    expect(blocked.blockedUntilMs).toBe(T0 + HOUR + 59_000);
+    const after = consumeRateLimit(blocked, blocked.blockedUntilMs, 3);
+    expect(after.allowed).toBe(true);
+    expect(after.state).toMatchObject({ windowStartMs: T0 + HOUR + 59_000, count: 1 });
   });
 
   it('restarts the window once it has elapsed', () => {

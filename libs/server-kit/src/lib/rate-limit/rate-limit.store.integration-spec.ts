@@ -81,12 +81,15 @@ describe(RateLimitStore.name, () => {
     expect(await sut.violations('nobody')).toBe(0);
   });
 
-  it('blocks for 60 s after the first violation, then opens a new window', async () => {
+  it('blocks for 60 s after the first violation; the spent hour stays spent until its window ends', async () => {
     const start = Date.parse('2030-01-01T00:00:00Z');
     await sut.consume('gossip:b.example', 1, start);
     const violation = await sut.consume('gossip:b.example', 1, start + 1000);
     expect(violation.retryAfterSeconds).toBe(60);
     expect((await sut.consume('gossip:b.example', 1, start + 30_000)).allowed).toBe(false);
-    expect((await sut.consume('gossip:b.example', 1, start + 61_001)).allowed).toBe(true);
+    const again = await sut.consume('gossip:b.example', 1, start + 61_001);
+    expect(again).toMatchObject({ allowed: false, violation: true, retryAfterSeconds: 120 });
+    expect(await sut.violations('gossip:b.example')).toBe(2);
+    expect((await sut.consume('gossip:b.example', 1, start + 3_600_000)).allowed).toBe(true);
   });
 });

@@ -4,7 +4,11 @@
  * A fixed window of `windowMs` opens with the first request. The request that would go
  * over the limit is a violation: it is refused and the source is blocked for
  * `min(3600, 60 * 2^violations)` seconds, `violations` counting the earlier ones. Requests
- * refused while blocked change nothing. A new window opens when the block ends.
+ * refused while blocked change nothing. The block does not give the allowance back: a
+ * request after the block, while the window's allowance is still spent, is over the limit
+ * again (one more violation, a longer block); the allowance returns with the next window
+ * (PROTOCOL §7: the limits are per hour; "each time it goes over a limit counts one
+ * violation").
  */
 export interface RateLimitState {
   windowStartMs: number;
@@ -61,12 +65,8 @@ export function consumeRateLimit(
     allowed: false,
     retryAfterSeconds: secondsUntil(blockedUntilMs, nowMs),
     violation: true,
-    state: {
-      windowStartMs: blockedUntilMs,
-      count: 0,
-      violations: current.violations + 1,
-      blockedUntilMs,
-    },
+    // The window and its count stay: the hour's allowance is still spent after the block.
+    state: { ...current, violations: current.violations + 1, blockedUntilMs },
   };
 }
 
