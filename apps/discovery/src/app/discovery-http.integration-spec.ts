@@ -325,6 +325,15 @@ describe('POST /discovery/query', () => {
     });
   });
 
+  it('refuses a domain that is not a server id with 400 validation_failed (schema, before the sender)', async () => {
+    for (const domain of ['Bad Domain!', 'UPPER.example', '', 'a..b', '127.1']) {
+      const { status, body } = await call('POST', '/discovery/query', query({ domain }));
+      expect([domain, status, body.error]).toEqual([domain, 400, 'validation_failed']);
+    }
+    const stranger = query({ domain: 'Bad Domain!', from: 'stranger.example' });
+    expect((await call('POST', '/discovery/query', stranger)).body.error).toBe('validation_failed');
+  });
+
   it('answers found: false for a domain it cannot resolve', async () => {
     const q = query();
     expect((await call('POST', '/discovery/query', q)).body).toEqual({

@@ -61,6 +61,11 @@ export class QueryService {
     if (!isValidServerId(query.requester)) {
       throw new ProtocolError('validation_failed', 'requester: must be a lowercase DNS name');
     }
+    // A domain is a server id (PROTOCOL §1): its syntax is part of the schema, checked before
+    // the sender is looked up (order of checks, §5).
+    if (!isValidServerId(query.domain)) {
+      throw new ProtocolError('validation_failed', 'domain: must be a lowercase DNS name');
+    }
     await this.auth.authenticate(
       {
         raw: raw as Record<string, unknown>,
@@ -72,7 +77,7 @@ export class QueryService {
     );
     const notFound: QueryReply = { query_id: query.query_id, found: false };
     const domain = query.domain;
-    if (!isValidServerId(domain) || (await this.blocklist.isBlocked(domain))) {
+    if (await this.blocklist.isBlocked(domain)) {
       this.metrics.queries.inc({ role: 'relay', result: 'not_found' });
       return notFound;
     }
