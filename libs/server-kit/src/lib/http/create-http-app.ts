@@ -274,7 +274,10 @@ function answerExpectContinue(server: Server, limits: BodyLimits): void {
       return;
     }
     noteRequest(request); // its body never comes: the connection lingers, then closes
-    const body = JSON.stringify({ error: 'payload_too_large', message: `body over ${limit} bytes` });
+    const body = JSON.stringify({
+      error: 'payload_too_large',
+      message: `body over ${limit} bytes`,
+    });
     response.writeHead(413, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(body),
