@@ -316,9 +316,13 @@ function buildProgram(io: FedctlIo, state: { exitCode: ExitCode; json: boolean }
       'known servers (fingerprint, last seen, score, neighbour, blocked); peers export [file], peers import <file>',
     )
     .option('--blocked', 'only blocked servers')
-    .action(async (opts: { blocked?: boolean }, cmd: Command) => {
+    .option(
+      '--pending',
+      'the servers whose key awaits confirmations (PIN_CONFIRMATIONS > 1) instead of the pinned ones',
+    )
+    .action(async (opts: { blocked?: boolean; pending?: boolean }, cmd: Command) => {
       const c = context(cmd);
-      const all = await c.discovery.allPeers();
+      const all = await c.discovery.allPeers(undefined, opts.pending ? 'pending' : undefined);
       const list = opts.blocked ? all.filter((p) => p.blocked) : all;
       c.emit({ peers: list }, () => renderTable(PEER_COLUMNS, list, c.config.colour));
     });

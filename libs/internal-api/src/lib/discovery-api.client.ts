@@ -29,16 +29,19 @@ export class DiscoveryApiClient extends ServiceApiClient {
   /** One page of `GET /api/v1/peers` (the whole list where the daemon does not page). */
   peers(query: PeersQuery = {}): Promise<PeersAnswer> {
     return this.http.request('GET', '/api/v1/peers', {
-      query: { limit: query.limit, cursor: query.cursor },
+      query: { limit: query.limit, cursor: query.cursor, pin: query.pin },
     });
   }
 
-  /** Every peer, following `next_cursor` (at most MAX_PEER_PAGES pages). */
-  async allPeers(pageSize?: number): Promise<Peer[]> {
+  /**
+   * Every peer, following `next_cursor` (at most MAX_PEER_PAGES pages); with `pin:
+   * 'pending'` every server whose key awaits confirmations instead.
+   */
+  async allPeers(pageSize?: number, pin?: PeersQuery['pin']): Promise<Peer[]> {
     const all: Peer[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PEER_PAGES; page++) {
-      const answer = await this.peers({ limit: pageSize, cursor });
+      const answer = await this.peers({ limit: pageSize, cursor, pin });
       all.push(...answer.peers);
       if (!answer.next_cursor) return all;
       cursor = answer.next_cursor;

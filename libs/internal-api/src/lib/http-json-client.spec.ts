@@ -199,6 +199,15 @@ describe(InternalApiHttpClient.name, () => {
     ]);
   });
 
+  it('asks for the servers whose key awaits confirmations with pin=pending', async () => {
+    handler = json(200, { peers: [{ server_id: 'p', pin: 'pending' }], next_cursor: null });
+    const answer = await new DiscoveryApiClient({ baseUrl: base }).peers({ pin: 'pending' });
+    expect(answer.peers[0].pin).toBe('pending');
+    expect(seen.at(-1)?.url).toBe('/api/v1/peers?pin=pending');
+    await new DiscoveryApiClient({ baseUrl: base }).allPeers(5, 'pending');
+    expect(seen.at(-1)?.url).toBe('/api/v1/peers?limit=5&pin=pending');
+  });
+
   it('sends stop and resume as the Destinations section says', async () => {
     handler = json(200, { server_id: 'b', state: 'stopped' });
     const adapter = new AdapterApiClient({ baseUrl: base });

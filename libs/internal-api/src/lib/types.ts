@@ -40,6 +40,8 @@ export interface Peer {
   neighbor: boolean;
   blocked: boolean;
   score: number;
+  /** Only in `pin: 'pending'` listings: the key awaits confirmations (PIN_CONFIRMATIONS > 1). */
+  pin?: 'pending';
 }
 
 /** `GET /api/v1/peers` (`next_cursor` once the daemon pages the list with `limit`/`cursor`). */
@@ -51,6 +53,8 @@ export interface PeersAnswer {
 export interface PeersQuery {
   limit?: number;
   cursor?: string;
+  /** `pinned` (default): stored peers; `pending`: servers whose key awaits confirmations. */
+  pin?: 'pinned' | 'pending';
 }
 
 /** `POST /api/v1/route/{domain}`. */

@@ -1,6 +1,7 @@
 import { Inject, Module } from '@nestjs/common';
 import { BlocklistModule } from '../blocklist/blocklist.module';
 import { BlocklistService } from '../blocklist/blocklist.service';
+import { PinsModule } from '../pins/pins.module';
 import { ReputationModule } from '../reputation/reputation.module';
 import { CandidateStore } from './candidate-store.service';
 import { NeighbourSet } from './neighbour-set';
@@ -11,7 +12,7 @@ import { PeersController } from './peers.controller';
 import { PeersService } from './peers.service';
 
 @Module({
-  imports: [BlocklistModule, ReputationModule],
+  imports: [BlocklistModule, ReputationModule, PinsModule],
   controllers: [PeersController],
   providers: [
     PeerStore,

@@ -18,6 +18,11 @@ import { EndpointChecker } from '../common/endpoint-checker';
 import { CandidateStore } from './candidate-store.service';
 import { NeighbourSet } from './neighbour-set';
 import { PeerStore } from './peer-store.service';
+import { PinStore } from '../pins/pin-store.service';
+import { pendingPeerPage } from './pending-peers';
+import { PeerView, peerView } from './peer-view';
+
+export type { PeerView } from './peer-view';
 
 /** One refused entry of an imported peer file. */
 export interface PeerImportError {
@@ -90,6 +95,11 @@ export interface PeerListQuery {
   blocked?: boolean;
   neighbor?: boolean;
   prefix?: string;
+  /**
+   * `pinned` (default): the stored peers, whose key is pinned; `pending`: the servers whose
+   * key awaits confirmations (PIN_CONFIRMATIONS > 1), not stored as peers yet.
+   */
+  pin?: 'pinned' | 'pending';
 }
 
 export interface PeerPage {
@@ -156,18 +166,14 @@ export function parsePeerListQuery(raw: Record<string, unknown>): PeerListQuery 
   }
   query.blocked = flag('blocked');
   query.neighbor = flag('neighbor');
+  const pin = text('pin');
+  if (pin !== undefined) {
+    if (pin !== 'pinned' && pin !== 'pending') {
+      throw new ProtocolError('validation_failed', 'pin: must be pinned or pending');
+    }
+    query.pin = pin;
+  }
   return query;
-}
-
-export interface PeerView {
-  server_id: string;
-  endpoints: unknown;
-  fingerprint: string;
-  capabilities: unknown;
-  timestamp: string;
-  neighbor: boolean;
-  blocked: boolean;
-  score: number;
 }
 
 /** The operator's view of known servers, and peer exchange files in and out. */
@@ -181,16 +187,25 @@ export class PeersService {
     @Inject(BlocklistService) private readonly blocklist: BlocklistService,
     @Inject(ReputationService) private readonly reputation: ReputationService,
     @Inject(EndpointChecker) private readonly endpoints: EndpointChecker,
+    @Inject(PinStore) private readonly pins: PinStore,
   ) {}
 
   /**
    * Known servers (not ourselves) in server_id order, blocked ones flagged, one page at a
    * time: at most `limit` (default and most PEERS_PAGE_MAX), after the opaque `cursor`;
-   * `next_cursor` is null on the last page. Filters: `blocked`, `neighbor`, `prefix`.
+   * `next_cursor` is null on the last page. Filters: `blocked`, `neighbor`, `prefix`, and
+   * `pin=pending` for the servers whose key awaits confirmations instead (pendingPeerPage;
+   * servers whose paths disagree have no one key to show: `GET /api/v1/pins` lists them).
    */
   async list(query: PeerListQuery = {}): Promise<PeerPage> {
-    const neighbours = new Set(this.neighbours.list());
     const limit = query.limit ?? PEERS_PAGE_MAX;
+    if (query.pin === 'pending') {
+      const blocked = await this.blocklist.blockedIds();
+      const scores = await this.reputation.scores(blocked);
+      const pending = await this.pins.pendingPeers();
+      return pendingPeerPage(pending, query, limit, blocked, scores, encodeCursor);
+    }
+    const neighbours = new Set(this.neighbours.list());
     const rows = await this.peers.page({
       after: query.after ?? null,
       limit: limit + 1,
@@ -207,16 +222,7 @@ export class PeersService {
     const scores = await this.reputation.scores(blocked);
     const last = rows.slice(0, limit).at(-1);
     return {
-      peers: pageRows.map((row) => ({
-        server_id: row.serverId,
-        endpoints: row.announcement['endpoints'],
-        fingerprint: row.fingerprint,
-        capabilities: row.announcement['capabilities'],
-        timestamp: row.timestamp,
-        neighbor: neighbours.has(row.serverId),
-        blocked: blocked.has(row.serverId),
-        score: blocked.has(row.serverId) ? 0 : (scores.get(row.serverId) ?? 100),
-      })),
+      peers: pageRows.map((row) => peerView(row, neighbours.has(row.serverId), blocked, scores)),
       next_cursor: more && last !== undefined ? encodeCursor(last.serverId) : null,
     };
   }

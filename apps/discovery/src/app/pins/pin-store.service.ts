@@ -58,6 +58,18 @@ export interface PendingPin {
   last_seen: string;
 }
 
+/**
+ * A server whose key awaits confirmations (PIN_CONFIRMATIONS > 1, docs/protocol.md §14)
+ * and whose paths all brought that one key: its newest announcement held with them.
+ */
+export interface PendingPeer {
+  serverId: string;
+  fingerprint: string;
+  announcement: Record<string, unknown>;
+  /** The announcement's timestamp (ms since the epoch). */
+  timestampMs: number;
+}
+
 export interface PinView {
   server_id: string;
   fingerprint: string;
@@ -343,6 +355,32 @@ export class PinStore {
       }
     }
     return [...byServer.values()];
+  }
+
+  /**
+   * The servers not pinned yet whose paths all brought one key (state `pending`, not
+   * `conflict`), each with the newest announcement held for it, for
+   * `GET /api/v1/peers?pin=pending`. In no particular order.
+   */
+  async pendingPeers(): Promise<PendingPeer[]> {
+    const rows: {
+      server_id: string;
+      fingerprint: string;
+      announcement: Record<string, unknown>;
+      timestamp_ms: string;
+    }[] = await this.dataSource.query(
+      `SELECT DISTINCT ON (server_id) server_id, fingerprint, announcement, timestamp_ms
+       FROM pin_confirmations
+       WHERE server_id IN (SELECT server_id FROM pin_confirmations
+                           GROUP BY server_id HAVING count(DISTINCT fingerprint) = 1)
+       ORDER BY server_id, timestamp_ms DESC`,
+    );
+    return rows.map((row) => ({
+      serverId: row.server_id,
+      fingerprint: row.fingerprint,
+      announcement: row.announcement,
+      timestampMs: Number(row.timestamp_ms),
+    }));
   }
 
   /** Drops confirmations not seen again since `cutoffMs` (the announcement lifetime); their ids. */

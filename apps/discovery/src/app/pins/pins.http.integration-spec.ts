@@ -140,6 +140,30 @@ describe('careful first contact with PIN_CONFIRMATIONS=2', () => {
     expect([route.status, route.body.error]).toEqual([404, 'pin_pending']);
   });
 
+  it('lists the pending server with GET /api/v1/peers?pin=pending, in the peers entry shape', async () => {
+    const listed = await call('GET', '/api/v1/peers?pin=pending');
+    expect(listed.status).toBe(200);
+    expect(listed.body.peers).toEqual([
+      {
+        server_id: x.id,
+        endpoints: announcementOf(x)['endpoints'],
+        fingerprint: x.fingerprint,
+        capabilities: announcementOf(x)['capabilities'],
+        timestamp: expect.any(String),
+        neighbor: false,
+        blocked: false,
+        score: expect.any(Number),
+        pin: 'pending',
+      },
+    ]);
+    expect(listed.body.next_cursor).toBeNull();
+    expect((await call('GET', '/api/v1/peers?pin=pinned')).body.peers).toEqual(
+      (await call('GET', '/api/v1/peers')).body.peers,
+    );
+    const bad = await call('GET', '/api/v1/peers?pin=maybe');
+    expect([bad.status, bad.body.error]).toEqual([400, 'validation_failed']);
+  });
+
   it('counts the same neighbour relaying twice once', async () => {
     expect((await gossipFrom(n1, [announcementOf(x)])).status).toBe(200);
     expect((await pendingOf(x.id)).keys).toEqual([
@@ -177,6 +201,9 @@ describe('careful first contact with PIN_CONFIRMATIONS=2', () => {
     ]);
     const route = await call('POST', `/api/v1/route/${y.id}`);
     expect(route.body.error).toBe('pin_pending');
+    // No one key to show: a conflict is listed by GET /api/v1/pins only.
+    const listed = (await call('GET', '/api/v1/peers?pin=pending')).body.peers;
+    expect(listed.map((p: { server_id: string }) => p.server_id)).not.toContain(y.id);
   });
 
   it('ignores relays by a server it has not pinned (they confirm nothing)', async () => {

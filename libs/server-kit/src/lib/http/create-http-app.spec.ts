@@ -1,5 +1,5 @@
 import { ProtocolError } from '@pager/protocol';
-import { limitFor, parseJson } from './create-http-app';
+import { clientErrorAnswer, declaredOverLimit, limitFor, parseJson } from './create-http-app';
 import { isLoopback } from './internal-api.guard';
 import { ApiExceptionFilter } from './api-exception.filter';
 import { JsonLogger } from '../logging/json-logger';
@@ -42,6 +42,42 @@ describe(limitFor.name, () => {
     expect(limitFor('/discovery/gossip', limits)).toBe(4096);
     expect(limitFor('/discovery/gossip/?x=1', limits)).toBe(4096);
     expect(limitFor('/discovery/query', limits)).toBe(64);
+  });
+});
+
+describe(declaredOverLimit.name, () => {
+  const limits = { default: 64, bySuffix: { '/gossip': 4096 } };
+
+  it("answers the route's limit when the declared length is over it", () => {
+    expect(declaredOverLimit('65', '/discovery/query', limits)).toBe(64);
+    expect(declaredOverLimit('4097', '/discovery/gossip', limits)).toBe(4096);
+  });
+
+  it('is undefined within the limit, without a length or with a malformed one', () => {
+    expect(declaredOverLimit('64', '/discovery/query', limits)).toBeUndefined();
+    expect(declaredOverLimit('4096', '/discovery/gossip', limits)).toBeUndefined();
+    expect(declaredOverLimit(undefined, '/discovery/query', limits)).toBeUndefined();
+    expect(declaredOverLimit('1e9', '/discovery/query', limits)).toBeUndefined();
+    expect(declaredOverLimit(['70', '70'], '/discovery/query', limits)).toBeUndefined();
+  });
+});
+
+describe(clientErrorAnswer.name, () => {
+  it('431 for oversized headers, 408 for slow clients, 400 otherwise, all in the error shape', () => {
+    expect(clientErrorAnswer('HPE_HEADER_OVERFLOW')).toMatchObject({
+      statusLine: '431 Request Header Fields Too Large',
+      close: 'linger',
+    });
+    expect(clientErrorAnswer('ERR_HTTP_REQUEST_TIMEOUT')).toMatchObject({
+      statusLine: '408 Request Timeout',
+      close: 'close',
+    });
+    expect(clientErrorAnswer('ERR_HTTP_HEADERS_TIMEOUT').statusLine).toBe('408 Request Timeout');
+    expect(clientErrorAnswer('HPE_INVALID_HEADER_TOKEN')).toMatchObject({
+      statusLine: '400 Bad Request',
+      body: { error: 'validation_failed', message: 'the request is not valid HTTP' },
+      close: 'linger',
+    });
   });
 });
 

@@ -6,6 +6,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ProtocolError } from '@pager/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import secureJsonParse from 'secure-json-parse';
@@ -13,6 +14,13 @@ import getAbsoluteFSPath from 'swagger-ui-dist/absolute-path.js';
 import type { DatabaseMonitor } from '../database/database-monitor';
 import type { JsonLogger } from '../logging/json-logger';
 import { ApiExceptionFilter } from './api-exception.filter';
+import {
+  CloseMode,
+  closeConnectionsGracefully,
+  isLingering,
+  lingeringClose,
+  noteRequest,
+} from './connection-close';
 
 export interface BodyLimits {
   /** Limit for any path not listed below (bytes). */
@@ -79,6 +87,19 @@ export async function createHttpApp(
     clientErrorHandler: clientError,
   });
   const instance = adapter.getInstance();
+  // An answer sent before the body arrived whole (413, bad JSON) must reach the client.
+  closeConnectionsGracefully(instance.server);
+  answerExpectContinue(instance.server, limits);
+  // A declared length over the route's limit is refused before any of the body is read.
+  instance.addHook('onRequest', (request, reply, done) => {
+    const limit = declaredOverLimit(request.headers['content-length'], request.url, limits);
+    if (limit === undefined) {
+      done();
+      return;
+    }
+    void reply.header('connection', 'close');
+    done(new ProtocolError('payload_too_large', `body over ${limit} bytes`));
+  });
   instance.removeAllContentTypeParsers();
   instance.addContentTypeParser(
     '*',
@@ -141,36 +162,69 @@ export function frameworkError(
   void reply.code(400).send({ error: 'validation_failed', message });
 }
 
+/** The raw answer to a request that is not valid HTTP or did not arrive in time. */
+export interface ClientErrorAnswer {
+  /** e.g. `400 Bad Request`. */
+  statusLine: string;
+  body: { error: 'validation_failed'; message: string };
+  /**
+   * `linger`: the client may still be sending (bad header, oversized header block): read and
+   * discard its input for a while so that it can read the answer; `close`: a client too
+   * slow to send its request (408) is cut off once the answer is flushed.
+   */
+  close: CloseMode;
+}
+
+/**
+ * What a request Node's HTTP parser refused is answered, by the error's code. Pure.
+ * HPE_HEADER_OVERFLOW → 431, ERR_HTTP_REQUEST_TIMEOUT / ERR_HTTP_HEADERS_TIMEOUT → 408,
+ * anything else → 400; all with the `{ error, message }` shape.
+ */
+export function clientErrorAnswer(code: string | undefined): ClientErrorAnswer {
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return {
+      statusLine: '431 Request Header Fields Too Large',
+      body: { error: 'validation_failed', message: 'request headers are too large' },
+      close: 'linger',
+    };
+  }
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'ERR_HTTP_HEADERS_TIMEOUT') {
+    return {
+      statusLine: '408 Request Timeout',
+      body: { error: 'validation_failed', message: 'the request did not arrive in time' },
+      close: 'close',
+    };
+  }
+  return {
+    statusLine: '400 Bad Request',
+    body: { error: 'validation_failed', message: 'the request is not valid HTTP' },
+    close: 'linger',
+  };
+}
+
 /**
  * Fastify's `clientErrorHandler`: a request that is not valid HTTP (bad header, oversized
- * header block) is answered `400` with the error shape, then the connection is closed.
- * A connection reset by the client gets nothing (there is nobody to answer).
+ * header block) or too slow is answered with the error shape (clientErrorAnswer), then the
+ * connection is closed: in stages when the client may still be sending (lingeringClose), so
+ * that the answer is not lost to a reset. A connection reset by the client, one already
+ * closing, or one whose answer has begun gets nothing more (there is nobody to answer, or
+ * writing would corrupt the answer under way).
  */
 export function clientError(error: NodeJS.ErrnoException, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || !socket.writable) {
+  if (isLingering(socket)) return; // the parser refuses each further chunk; they are discarded
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
     socket.destroy();
     return;
   }
-  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const timedOut =
-    error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'ERR_HTTP_HEADERS_TIMEOUT';
-  const body = JSON.stringify({
-    error: 'validation_failed',
-    message: tooLarge
-      ? 'request headers are too large'
-      : timedOut
-        ? 'the request did not arrive in time'
-        : 'the request is not valid HTTP',
-  });
-  const status = tooLarge
-    ? '431 Request Header Fields Too Large'
-    : timedOut
-      ? '408 Request Timeout'
-      : '400 Bad Request';
-  socket.end(
-    `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+  const answer = clientErrorAnswer(error.code);
+  const body = JSON.stringify(answer.body);
+  socket.write(
+    `HTTP/1.1 ${answer.statusLine}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+  if (answer.close === 'linger') lingeringClose(socket);
+  else socket.end(() => socket.destroy());
 }
 
 /** Parses a body as strict UTF-8 JSON; prototype-poisoning keys are refused outright. */
@@ -192,6 +246,48 @@ export function parseJson(bytes: Buffer): unknown {
   }
 }
 
+/**
+ * The route's body limit (bytes) when the declared `Content-Length` is over it, else
+ * undefined (no or a malformed header: the body is counted as it arrives). Pure.
+ */
+export function declaredOverLimit(
+  contentLength: string | string[] | undefined,
+  url: string,
+  limits: BodyLimits,
+): number | undefined {
+  if (typeof contentLength !== 'string' || !/^\d+$/.test(contentLength)) return undefined;
+  const limit = limitFor(url, limits);
+  return Number(contentLength) > limit ? limit : undefined;
+}
+
+/**
+ * `Expect: 100-continue`: a client that declares a body over the route's limit is answered
+ * `413` at once, without `100 Continue`, so that it never sends the body (RFC 9110 §10.1.1);
+ * any other request gets `100 Continue` and goes on as usual.
+ */
+function answerExpectContinue(server: Server, limits: BodyLimits): void {
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    const limit = declaredOverLimit(request.headers['content-length'], request.url ?? '/', limits);
+    if (limit === undefined) {
+      response.writeContinue();
+      server.emit('request', request, response);
+      return;
+    }
+    noteRequest(request); // its body never comes: the connection lingers, then closes
+    const body = JSON.stringify({
+      error: 'payload_too_large',
+      message: `body over ${limit} bytes`,
+    });
+    response.writeHead(413, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    });
+    response.end(body);
+  });
+}
+
+/** The body limit of a request path (bytes): the first matching suffix, else the default. */
 export function limitFor(url: string, limits: BodyLimits): number {
   const path = url.split('?')[0].replace(/\/+$/, '');
   for (const [suffix, limit] of Object.entries(limits.bySuffix ?? {})) {

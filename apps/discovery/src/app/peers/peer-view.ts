@@ -1,0 +1,45 @@
+/** One entry of `GET /api/v1/peers` (SERVICES.md). */
+export interface PeerView {
+  server_id: string;
+  endpoints: unknown;
+  fingerprint: string;
+  capabilities: unknown;
+  timestamp: string;
+  neighbor: boolean;
+  blocked: boolean;
+  score: number;
+  /** Only in `?pin=pending` listings: the key awaits confirmations (not pinned yet). */
+  pin?: 'pending';
+}
+
+/** What an entry is made from: a stored peer row, or a pending server's newest announcement. */
+export interface PeerSource {
+  serverId: string;
+  announcement: Record<string, unknown>;
+  fingerprint: string;
+  /** The announcement's timestamp, as it carries it. */
+  timestamp: string;
+}
+
+/**
+ * The `GET /api/v1/peers` entry of `source`: endpoints and capabilities from its
+ * announcement, the reputation score (0 to 100, 100 when unknown, 0 when blocked). Pure.
+ */
+export function peerView(
+  source: PeerSource,
+  neighbor: boolean,
+  blocked: ReadonlySet<string>,
+  scores: ReadonlyMap<string, number>,
+): PeerView {
+  const isBlocked = blocked.has(source.serverId);
+  return {
+    server_id: source.serverId,
+    endpoints: source.announcement['endpoints'],
+    fingerprint: source.fingerprint,
+    capabilities: source.announcement['capabilities'],
+    timestamp: source.timestamp,
+    neighbor,
+    blocked: isBlocked,
+    score: isBlocked ? 0 : (scores.get(source.serverId) ?? 100),
+  };
+}
