@@ -1,16 +1,11 @@
-/** One entry of `GET /api/v1/peers` (SERVICES.md). */
-export interface PeerView {
-  server_id: string;
-  endpoints: unknown;
-  fingerprint: string;
-  capabilities: unknown;
-  timestamp: string;
-  neighbor: boolean;
-  blocked: boolean;
-  score: number;
-  /** Only in `?pin=pending` listings: the key awaits confirmations (not pinned yet). */
-  pin?: 'pending';
-}
+import type { Peer, PeerEndpoints } from '@pager/internal-api';
+
+/**
+ * One entry of `GET /api/v1/peers` (SERVICES.md): the very type the internal API client
+ * reads (`Peer` of @pager/internal-api), so both sides agree. `pin: 'pending'` only in
+ * `?pin=pending` listings.
+ */
+export type PeerView = Peer;
 
 /** What an entry is made from: a stored peer row, or a pending server's newest announcement. */
 export interface PeerSource {
@@ -34,7 +29,8 @@ export function peerView(
   const isBlocked = blocked.has(source.serverId);
   return {
     server_id: source.serverId,
-    endpoints: source.announcement['endpoints'],
+    // A verified announcement's endpoints (PROTOCOL §2 checked them before it was stored).
+    endpoints: source.announcement['endpoints'] as PeerEndpoints,
     fingerprint: source.fingerprint,
     capabilities: source.announcement['capabilities'],
     timestamp: source.timestamp,
