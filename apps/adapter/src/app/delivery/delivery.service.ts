@@ -326,17 +326,14 @@ export class DeliveryService {
     const step = nextStep(page.attempts, outcome, Date.now(), this.config);
     if (step.action === 'finish') {
       // The page's last attempt: its history row is written by the statement of the final
-      // status (one commit fewer), after the destination's update as before.
-      await this.updateDestination(page, sent);
+      // status (one commit fewer). The destination's (breaker) update is another table with
+      // no order to keep: both at once, one round trip's wait before the page is final.
       const record = attemptRecordOf(page, sent, page.probe);
       this.noteAttempt(page, sent, record);
-      const row = await this.finishPage(
-        page,
-        step.status,
-        step.lastError,
-        sent.signedPayload,
-        record,
-      );
+      const [, row] = await Promise.all([
+        this.updateDestination(page, sent),
+        this.finishPage(page, step.status, step.lastError, sent.signedPayload, record),
+      ]);
       if (row) this.logFinal(page, step.status, step.lastError, sent.outcome.kind);
       return;
     }
