@@ -6,6 +6,7 @@ import { Destinations1764320000000 } from './1764320000000-destinations';
 import { WebhookEvents1764330000000 } from './1764330000000-webhook-events';
 import { TraceContext1764345000000 } from './1764345000000-trace-context';
 import { OutboxClaimIndexes1764400000000 } from './1764400000000-outbox-claim-indexes';
+import { QueueClaimed1764500000000 } from './1764500000000-queue-claimed';
 
 // Applied in order at start-up; never edit a migration that has shipped, add a new one.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -18,4 +19,5 @@ export const ADAPTER_MIGRATIONS: Function[] = [
   WebhookEvents1764330000000,
   TraceContext1764345000000,
   OutboxClaimIndexes1764400000000,
+  QueueClaimed1764500000000,
 ];

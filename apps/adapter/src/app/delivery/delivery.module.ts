@@ -20,6 +20,6 @@ import { StatusController } from './status.controller';
     DestinationsService,
     DeliveryGauges,
   ],
-  exports: [DeliveryScheduler, DestinationStore],
+  exports: [DeliveryScheduler, DeliveryService, DestinationStore],
 })
 export class DeliveryModule {}

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import {
@@ -33,7 +34,8 @@ import { verifyAck } from './ack-verification';
 import { DaemonHealthLog } from './daemon-health-log';
 import { AttemptSignal } from './destination-rules';
 import { DestinationStore } from './destination.store';
-import { AttemptRecord, ClaimedPage, MessageStore } from '../messages/message.store';
+import { AttemptRecord, ClaimedPage, MessageStore, QueuedPage } from '../messages/message.store';
+import { mayClaimAtOnce } from './claim-at-once';
 import { AttemptOutcome, NextStep, nextStep, parseRetryAfter } from './retry-schedule';
 
 /** Pages claimed at once by one replica. */
@@ -55,6 +57,9 @@ const MAX_PROBES_AT_ONCE = 32;
 export class DeliveryService {
   private readonly http: JsonClient;
   private readonly inFlight = new Map<string, { done: Promise<void>; abort: AbortController }>();
+  /** Pages in flight on this replica, per destination (for `mayClaimAtOnce`). */
+  private readonly inFlightByDestination = new Map<string, number>();
+  private stopping = false;
   private slotFreed: () => void = () => undefined;
   private lastSweepMs = 0;
   private lastSummaryMs = Date.now();
@@ -87,6 +92,49 @@ export class DeliveryService {
 
   get leaseMs(): number {
     return this.config.ackTimeoutMs + LEASE_MARGIN_MS;
+  }
+
+  /**
+   * Queues a federated page accepted by `POST /api/v1/messages`. When this replica may send
+   * it now (`mayClaimAtOnce`), its first attempt is signed first and the page is inserted
+   * already claimed by this replica with that attempt's digest (`MessageStore.queueClaimed`,
+   * one commit), then sent at once in this process: no outbox poll, no claim or digest
+   * statement. Otherwise (or if the statement finds the destination busy, its breaker open
+   * or older pages of it waiting) it is queued for the outbox poll. Either way the page is
+   * durable when this resolves (a claim whose replica dies is taken again after its lease).
+   * Answers 'sending' (started here) or 'queued' (the caller nudges the scheduler).
+   */
+  async queue(page: QueuedPage, nowMs = Date.now()): Promise<'sending' | 'queued'> {
+    const atOnce = mayClaimAtOnce({
+      stopping: this.stopping,
+      inFlight: this.inFlight.size,
+      maxInFlight: MAX_IN_FLIGHT,
+      inFlightForDestination: this.inFlightByDestination.get(page.destination) ?? 0,
+      perDestination: this.config.destinationMaxInFlight,
+    });
+    if (!atOnce) {
+      await this.outbox.queueFederated(page);
+      return 'queued';
+    }
+    const signed = await this.signMessage({
+      messageId: page.messageId,
+      from: page.from,
+      to: page.to,
+      contentJson: page.contentJson,
+      priority: page.priority,
+    });
+    const digest = messageDigest(signed);
+    const claimed = await this.outbox.queueClaimed(page, {
+      nowMs,
+      perDestination: this.config.destinationMaxInFlight,
+      token: randomUUID(),
+      leaseEndMs: nowMs + this.leaseMs,
+      digest,
+    });
+    if (!claimed) return 'queued';
+    claimed.presigned = { message: signed, digest };
+    this.launch([claimed]);
+    return 'sending';
   }
 
   /**
@@ -144,9 +192,16 @@ export class DeliveryService {
         })
         .finally(() => {
           this.inFlight.delete(page.id);
+          const left = (this.inFlightByDestination.get(page.destination) ?? 1) - 1;
+          if (left > 0) this.inFlightByDestination.set(page.destination, left);
+          else this.inFlightByDestination.delete(page.destination);
           this.slotFreed();
         });
       this.inFlight.set(page.id, { done, abort });
+      this.inFlightByDestination.set(
+        page.destination,
+        (this.inFlightByDestination.get(page.destination) ?? 0) + 1,
+      );
     }
   }
 
@@ -191,6 +246,7 @@ export class DeliveryService {
 
   /** For shutdown: waits up to `graceMs`, then aborts what is left and hands those claims back. */
   async drain(graceMs: number): Promise<void> {
+    this.stopping = true;
     const all = () => Promise.all([...this.inFlight.values()].map((f) => f.done));
     await Promise.race([all(), sleepFor(graceMs, undefined, { ref: false })]);
     for (const flight of this.inFlight.values()) flight.abort.abort();
@@ -234,9 +290,10 @@ export class DeliveryService {
       // an unresolved domain, with the reason the operator can act on (fedctl pins).
       sent = this.noRequest({ kind: 'transient', error: lookup.error ?? 'domain_not_found' });
     } else {
-      const signed = await this.sign(page);
-      const digest = messageDigest(signed);
-      const digests = await this.outbox.recordDigest(page, digest);
+      // A page claimed when it was accepted comes signed, its digest kept by that statement.
+      const signed = page.presigned?.message ?? (await this.sign(page));
+      const digest = page.presigned?.digest ?? messageDigest(signed);
+      const digests = page.presigned ? [digest] : await this.outbox.recordDigest(page, digest);
       if (digests === undefined) {
         // Our claim was taken over (its lease ran out): the other holder owns the page now.
         this.logger.event(
@@ -269,17 +326,14 @@ export class DeliveryService {
     const step = nextStep(page.attempts, outcome, Date.now(), this.config);
     if (step.action === 'finish') {
       // The page's last attempt: its history row is written by the statement of the final
-      // status (one commit fewer), after the destination's update as before.
-      await this.updateDestination(page, sent);
+      // status (one commit fewer). The destination's (breaker) update is another table with
+      // no order to keep: both at once, one round trip's wait before the page is final.
       const record = attemptRecordOf(page, sent, page.probe);
       this.noteAttempt(page, sent, record);
-      const row = await this.finishPage(
-        page,
-        step.status,
-        step.lastError,
-        sent.signedPayload,
-        record,
-      );
+      const [, row] = await Promise.all([
+        this.updateDestination(page, sent),
+        this.finishPage(page, step.status, step.lastError, sent.signedPayload, record),
+      ]);
       if (row) this.logFinal(page, step.status, step.lastError, sent.outcome.kind);
       return;
     }
@@ -370,15 +424,32 @@ export class DeliveryService {
   }
 
   private sign(page: ClaimedPage): Promise<Message> {
+    return this.signMessage({
+      messageId: page.message_id,
+      from: page.from_address,
+      to: page.to_address,
+      contentJson: page.content_json,
+      priority: page.priority,
+    });
+  }
+
+  /** The page as one attempt sends it, signed now by our key. */
+  private signMessage(page: {
+    messageId: string;
+    from: string;
+    to: string;
+    contentJson: string;
+    priority: number;
+  }): Promise<Message> {
     // A fresh timestamp per attempt keeps retries inside the receiver's replay window; the
     // message_id stays, so the receiver deduplicates.
     const message: Omit<Message, 'signature'> = {
       version: PROTOCOL_VERSION,
-      message_id: page.message_id,
+      message_id: page.messageId,
       message_type: 'pager',
-      from: page.from_address,
-      to: page.to_address,
-      content: decodeContent(page.content_json),
+      from: page.from,
+      to: page.to,
+      content: decodeContent(page.contentJson),
       priority: page.priority as Message['priority'],
       timestamp: formatProtocolTimestamp(Date.now()),
       sender_fingerprint: this.serverKey.fingerprint,

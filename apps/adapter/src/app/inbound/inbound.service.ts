@@ -202,6 +202,12 @@ export class InboundService implements OnApplicationBootstrap, BeforeApplication
         fingerprint: message.sender_fingerprint,
       });
     }
+    // The recipient is read while the rate limit is decided (a read, nothing stored; not
+    // for a page addressed elsewhere): one round trip's wait fewer before the receipt. The
+    // checks still apply in their order.
+    const recipientLookup =
+      to.serverId === this.config.serverId ? this.recipientOf(to.user) : Promise.resolve(undefined);
+    recipientLookup.catch(() => undefined); // awaited below; a rejection is not left unhandled
     const limit = await this.rateLimits.consume(
       `messages:${sender}`,
       this.config.rateLimitMessagesPerHour,
@@ -229,12 +235,13 @@ export class InboundService implements OnApplicationBootstrap, BeforeApplication
     }
     // A repeat needs no look-up first: recordOnce's ON CONFLICT finds it and reads back the
     // first answer, which stands even if the page would now be judged differently.
-    const recipient = await this.users.findByUsername(to.user, undefined, true);
+    const fromAddress = `${from.user}@${from.serverId}`;
+    const found = await recipientLookup;
+    const recipient = found?.user;
     let reason: RejectReason | null = null;
     let entry: InboxEntry | null = null;
-    const fromAddress = `${from.user}@${from.serverId}`;
-    if (!recipient) reason = 'unknown_recipient';
-    else reason = refusalReason(await this.users.recipientRules(recipient), fromAddress);
+    if (!found) reason = 'unknown_recipient';
+    else reason = refusalReason(found.rules, fromAddress);
     if (recipient && reason === null) {
       entry = {
         recipientUserId: recipient.user_id,
@@ -316,6 +323,12 @@ export class InboundService implements OnApplicationBootstrap, BeforeApplication
           'warn',
         ),
       );
+  }
+
+  /** The local user named `username` with the rules it receives by, or undefined. */
+  private async recipientOf(username: string) {
+    const user = await this.users.findByUsername(username, undefined, true);
+    return user ? { user, rules: await this.users.recipientRules(user) } : undefined;
   }
 
   private async daemonSays(question: () => Promise<boolean>): Promise<boolean> {

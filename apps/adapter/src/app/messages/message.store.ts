@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { Message } from '@pager/protocol';
 import type { TraceContext } from '@pager/server-kit';
 import { DataSource, EntityManager } from 'typeorm';
 import { Batcher } from '../common/batcher';
@@ -67,6 +68,11 @@ export interface ClaimedPage extends MessageRow {
   span?: TraceContext;
   /** The receiver's span from the ack's `traceparent`, if it sent one in this trace. */
   ackSpanId?: string;
+  /**
+   * A page claimed as it was queued (`queueClaimed`): its first attempt, signed before the
+   * insert, whose digest that statement kept (not stored otherwise).
+   */
+  presigned?: { message: Message; digest: string };
 }
 
 /** One request that left for a destination (SERVICES.md: the page's attempt history). */
@@ -244,6 +250,56 @@ export class MessageStore {
       ],
     );
     return pages.map(() => undefined);
+  }
+
+  /**
+   * Queues a federated page already claimed by this replica for its first attempt, when its
+   * destination may take it now (breaker closed, fewer than `claim.perDestination` live
+   * claims over all replicas, no page of it due and waiting; decided under the claims' lock,
+   * migration 1764500000000): status sending, attempts 1, `claim.token`, next_attempt_at =
+   * `claim.leaseEndMs`, and `claim.digest` (the first attempt's, signed before) kept, in one
+   * statement and one commit. Otherwise the page is queued as by `queueFederated`.
+   * Answers the claimed page (to be sent by this replica now), or undefined when queued.
+   * Either way the page is committed when this resolves.
+   */
+  async queueClaimed(
+    page: QueuedPage,
+    claim: {
+      nowMs: number;
+      perDestination: number;
+      token: string;
+      leaseEndMs: number;
+      digest: string;
+    },
+  ): Promise<ClaimedPage | undefined> {
+    const columns = MESSAGE_VIEW_COLUMNS.split(', ')
+      .map((c) => `q.${c}`)
+      .join(', ');
+    const rows: ClaimedPage[] = await this.db.query(
+      `SELECT ${columns}, q.destination, q.claim_token, false AS exhausted, false AS probe, q.trace_id, q.trace_parent
+       FROM queue_federated_page($1, $2, $3, $4, $5, $6, $7::smallint, $8, $9, $10, $11, $12, $13::integer, $14::uuid,
+         $15, $16) AS q`,
+      [
+        page.messageId,
+        page.originServer,
+        page.senderUserId,
+        page.from,
+        page.to,
+        page.contentJson,
+        page.priority,
+        page.destination,
+        page.createdAt,
+        page.traceId ?? null,
+        page.traceParent ?? null,
+        new Date(claim.nowMs),
+        claim.perDestination,
+        claim.token,
+        new Date(claim.leaseEndMs),
+        claim.digest,
+      ],
+    );
+    const row = rows[0];
+    return row?.claim_token ? row : undefined;
   }
 
   /** Stores a local page, delivered, in the transaction of `manager` (the recipient checks). */

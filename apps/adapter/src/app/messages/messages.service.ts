@@ -15,6 +15,7 @@ import type { AdapterConfig } from '../config/adapter-config';
 import { ADAPTER_CONFIG } from '../config/adapter-config.module';
 import { ContactsService } from '../contacts/contacts.service';
 import { DeliveryScheduler } from '../delivery/delivery.scheduler';
+import { DeliveryService } from '../delivery/delivery.service';
 import { refusalReason } from '../users/recipient-acceptance';
 import { UsersService } from '../users/users.service';
 import { WebhooksService } from '../webhooks/webhooks.service';
@@ -47,6 +48,7 @@ export class MessagesService {
     @Inject(UsersService) private readonly users: UsersService,
     @Inject(ContactsService) private readonly contacts: ContactsService,
     @Inject(DeliveryScheduler) private readonly scheduler: DeliveryScheduler,
+    @Inject(DeliveryService) private readonly delivery: DeliveryService,
     @Inject(MessageStore) private readonly store: MessageStore,
     @Inject(WebhooksService) private readonly webhooks: WebhooksService,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
@@ -131,7 +133,8 @@ export class MessagesService {
       };
     }
 
-    await this.store.queueFederated({
+    // Claimed and sent at once by this replica when the destination may take it now, else queued.
+    const queued = await this.delivery.queue({
       messageId,
       originServer: this.config.serverId,
       senderUserId: sender.user_id,
@@ -151,7 +154,7 @@ export class MessagesService {
       destination: target.domain,
       ...traceFields(trace),
     });
-    this.scheduler.nudge();
+    if (queued === 'queued') this.scheduler.nudge();
     return {
       trace,
       status: 202,
