@@ -103,6 +103,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       },
     });
     await dataSource.initialize();
+    guardPooledClients(dataSource);
     await lock.end();
     return {
       dataSource,
@@ -117,4 +118,41 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     await embedded?.stop().catch(() => undefined);
     throw err;
   }
+}
+
+/** The pg pool under a TypeORM PostgreSQL data source (what its driver calls `master`). */
+interface PgPool {
+  on(event: 'connect', listener: (client: ErrorEmitter) => void): void;
+  _clients?: ErrorEmitter[];
+}
+
+interface ErrorEmitter {
+  on(event: 'error', listener: (err: Error) => void): void;
+}
+
+/** Marks a client as guarded, so that it gets one listener however often it is seen. */
+const GUARDED = Symbol('pager.guarded');
+
+/**
+ * Gives every client of the data source's pool, present and future, a permanent `error`
+ * listener. pg emits `error` on a client whose backend goes away between queries (57P01 on
+ * a restart or failover, a reset); pg-pool listens while a client is idle and TypeORM while
+ * a query runner holds it, and an `error` event that finds nobody listening throws and
+ * ends the process. This listener only keeps the process alive: the client is no longer
+ * queryable, so the pool drops it when it is released, the next query gets a fresh
+ * connection, and the outage itself is reported by the queries that fail
+ * (`DatabaseMonitor`). Seen once in the database-outage e2e: an adapter stopped with an
+ * unhandled 57P01 while its PostgreSQL was stopped mid-load.
+ */
+export function guardPooledClients(dataSource: DataSource): void {
+  const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
+  if (!pool) return;
+  const guard = (client: ErrorEmitter) => {
+    const marked = client as ErrorEmitter & { [GUARDED]?: boolean };
+    if (marked[GUARDED]) return;
+    marked[GUARDED] = true;
+    client.on('error', () => undefined);
+  };
+  pool.on('connect', guard);
+  for (const client of pool._clients ?? []) guard(client);
 }
