@@ -277,11 +277,17 @@ async function main(): Promise<void> {
     stub.expected = await expectedDigest();
     stub.reciprocate = true;
     await sleep(10_000); // warm-up: table loaded, neighbours chosen, JIT
-    const pg = await backendPids(ADMIN_URL, DATABASE);
+    // PostgreSQL backends of the daemon's database by pid, listed anew at each sample: the
+    // pool closes idle connections and opens others, so a window counts the CPU of the
+    // backends alive at its end (all of it for those started within the window).
+    const pgCpu = async () =>
+      new Map((await backendPids(ADMIN_URL, DATABASE)).map((p) => [p, cpuMsOf([p])]));
+    const pgDelta = (from: Map<number, number>, to: Map<number, number>) =>
+      [...to].reduce((sum, [p, ms]) => sum + ms - (from.get(p) ?? 0), 0);
     const exchanges = () => metric(BASE, 'discovery_gossip_exchanges_total', 'role="initiator"');
     const sample = async () => ({
       cpu: cpuMs(pid()),
-      pg: cpuMsOf(pg),
+      pg: await pgCpu(),
       rounds: await exchanges(),
       failed: await metric(BASE, 'discovery_gossip_exchanges_total', 'result="failed"'),
       started: stub.started,
@@ -301,7 +307,7 @@ async function main(): Promise<void> {
       windows.push({
         raw: (next.cpu - before.cpu) / n,
         corrected: (next.cpu - before.cpu - idleMsPerS * spanS) / n,
-        pg: (next.pg - before.pg) / n,
+        pg: pgDelta(before.pg, next.pg) / n,
         rounds: n,
         load: loadAverage(),
       });
