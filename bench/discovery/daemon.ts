@@ -6,8 +6,11 @@
  * measures, beside the bounds of the issue:
  * - resident memory (VmRSS) at start, after loading, on a fresh start with the table loaded
  *   from PostgreSQL, and after the rounds — goal ≤ 200 MB, k8s limit 512 MiB;
- * - CPU per steady gossip round: the daemon's utime+stime over a window of rounds (interval
- *   --interval ms, no jitter), minus its idle CPU over the same time, divided by the rounds.
+ * - CPU per steady gossip round: the daemon's utime+stime over --windows windows of --window
+ *   seconds of rounds (interval --interval ms, no jitter), divided by the rounds ("raw"), and
+ *   the same minus its idle CPU over the window ("idle-corrected"); the medians over the
+ *   windows. Idle CPU: a fresh daemon with gossip off, in --idleSlices slices of 5 s, each
+ *   printed (CPU times tick by 10 ms: ±2 ms/s per slice), their median subtracted.
  *   A round is what one server costs per interval in a converged network: its scheduled
  *   round (expiry, table version, neighbour choice over the table, one exchange started
  *   with a neighbour that answers in_sync) plus answering one in-sync `gossip` from a
@@ -27,7 +30,8 @@
  * database `bench_discovery`, dropped at the end. Daemon on 127.0.0.180.
  *
  *   npm run build && flock /tmp/pager-e2e.lock node bench/lib/ts-run.js bench/discovery/daemon.ts \
- *     [--servers 10000] [--keys 10000] [--interval 250] [--window 30] [--requests 5000]
+ *     [--servers 10000] [--keys 10000] [--interval 250] [--window 30] [--windows 3]
+ *     [--idleSlices 6] [--requests 5000]
  */
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -37,7 +41,7 @@ import {
   type GossipOpening,
 } from '@pager/gossip-core';
 import { formatProtocolTimestamp, signObjectAsync } from '@pager/protocol';
-import { percentile } from '@pager/testing';
+import { median, percentile } from '@pager/testing';
 import {
   backendPids,
   benchKeys,
@@ -58,7 +62,15 @@ import {
   sleep,
 } from '../lib/kit';
 
-const args = options({ servers: 10_000, keys: 10_000, interval: 250, window: 30, requests: 5_000 });
+const args = options({
+  servers: 10_000,
+  keys: 10_000,
+  interval: 250,
+  window: 30,
+  windows: 3,
+  idleSlices: 6,
+  requests: 5_000,
+});
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DATABASE = 'bench_discovery';
 const HOST = '127.0.0.180';
@@ -246,10 +258,16 @@ async function main(): Promise<void> {
     await sleep(5_000);
     rss['fresh'] = rssMiB(pid());
     heap['fresh'] = await heapNow();
-    const idleWindowMs = 20_000;
-    const idle0 = cpuMs(pid());
-    await sleep(idleWindowMs);
-    const idleMsPerS = (cpuMs(pid()) - idle0) / (idleWindowMs / 1000);
+    // Idle CPU in slices of 5 s: printed one by one (a decay shows start-up work still
+    // running: JIT, the table's garbage), their median subtracted below.
+    const idleSlices: number[] = [];
+    for (let s = 0; s < args.idleSlices; s++) {
+      const c0 = cpuMs(pid());
+      const t0s = Date.now();
+      await sleep(5_000);
+      idleSlices.push((cpuMs(pid()) - c0) / ((Date.now() - t0s) / 1000));
+    }
+    const idleMsPerS = median(idleSlices);
 
     // ---- steady rounds ----
     await target.stop();
@@ -259,24 +277,52 @@ async function main(): Promise<void> {
     stub.expected = await expectedDigest();
     stub.reciprocate = true;
     await sleep(10_000); // warm-up: table loaded, neighbours chosen, JIT
-    const pg = await backendPids(ADMIN_URL, DATABASE);
+    // PostgreSQL backends of the daemon's database by pid, listed anew at each sample: the
+    // pool closes idle connections and opens others, so a window counts the CPU of the
+    // backends alive at its end (all of it for those started within the window).
+    const pgCpu = async () =>
+      new Map((await backendPids(ADMIN_URL, DATABASE)).map((p) => [p, cpuMsOf([p])]));
+    const pgDelta = (from: Map<number, number>, to: Map<number, number>) =>
+      [...to].reduce((sum, [p, ms]) => sum + ms - (from.get(p) ?? 0), 0);
     const exchanges = () => metric(BASE, 'discovery_gossip_exchanges_total', 'role="initiator"');
     const sample = async () => ({
       cpu: cpuMs(pid()),
-      pg: cpuMsOf(pg),
+      pg: await pgCpu(),
       rounds: await exchanges(),
       failed: await metric(BASE, 'discovery_gossip_exchanges_total', 'result="failed"'),
       started: stub.started,
       at: Date.now(),
     });
-    const before = await sample();
-    await sleep(args.window * 1000);
-    const after = await sample();
-    const windowS = (after.at - before.at) / 1000;
-    const rounds = after.rounds - before.rounds;
-    const roundCpuMs = (after.cpu - before.cpu - idleMsPerS * windowS) / rounds;
-    const pgPerRoundMs = (after.pg - before.pg) / rounds;
-    const loadDuringRounds = loadAverage();
+    // Several windows of rounds: each one's raw CPU per round (window CPU / rounds) and
+    // idle-corrected one (minus the idle median over the window), then their medians.
+    const windows: { raw: number; corrected: number; pg: number; rounds: number; load: string }[] =
+      [];
+    const first = await sample();
+    let before = first;
+    for (let w = 0; w < args.windows; w++) {
+      await sleep(args.window * 1000);
+      const next = await sample();
+      const n = next.rounds - before.rounds;
+      const spanS = (next.at - before.at) / 1000;
+      windows.push({
+        raw: (next.cpu - before.cpu) / n,
+        corrected: (next.cpu - before.cpu - idleMsPerS * spanS) / n,
+        pg: pgDelta(before.pg, next.pg) / n,
+        rounds: n,
+        load: loadAverage(),
+      });
+      log(
+        `window ${w + 1}: ${n} rounds, raw ${windows[w].raw.toFixed(2)} ms, corrected ${windows[w].corrected.toFixed(2)} ms, PostgreSQL ${windows[w].pg.toFixed(2)} ms per round; ${windows[w].load}`,
+      );
+      before = next;
+    }
+    const after = before;
+    const windowS = (after.at - first.at) / 1000;
+    const rounds = after.rounds - first.rounds;
+    const rawCpuMs = median(windows.map((w) => w.raw));
+    const roundCpuMs = median(windows.map((w) => w.corrected));
+    const pgPerRoundMs = median(windows.map((w) => w.pg));
+    const loadDuringRounds = windows.map((w) => w.load).join(' | ');
     rss['rounds'] = rssMiB(pid());
     heap['rounds'] = await heapNow();
 
@@ -311,8 +357,10 @@ async function main(): Promise<void> {
       `  goal ≤ ${RSS_GOAL_MB} MB (${f((RSS_GOAL_MB * 1e6) / 1048576)} MiB): ${verdict(Math.max(rss['fresh'], rss['rounds'], rss['end']) * 1.048576 <= RSS_GOAL_MB)} in steady state (fresh/rounds/end); ${verdict(rss['loadPeak'] * 1.048576 <= RSS_GOAL_MB)} at the loading peak; k8s limit ${RSS_LIMIT_MIB} MiB: ${verdict(rss['loadPeak'] <= RSS_LIMIT_MIB)}`,
       `  V8 heap used/total +external (MiB) at the same points: ${['start', 'loaded', 'fresh', 'rounds', 'end'].map((k) => `${k} ${heap[k]}`).join(', ')}`,
       `  per entry: ${f(((rss['fresh'] - rss['start']) * 1048576) / args.servers / 1024, 2)} KiB (fresh start with the table − start)`,
-      `rounds: ${rounds} in ${f(windowS)} s (interval ${args.interval} ms), ${after.started - before.started} answered gossips; failed exchanges ${after.failed - before.failed}; stub digest mismatches ${stub.mismatched}, not-in-sync answers ${stub.startedNotInSync}`,
-      `  daemon CPU ${f(after.cpu - before.cpu, 0)} ms, idle ${f(idleMsPerS, 2)} ms/s → ${f(roundCpuMs, 2)} ms CPU per steady round (goal ≤ ${ROUND_GOAL_MS} ms: ${verdict(roundCpuMs <= ROUND_GOAL_MS)}); PostgreSQL backends ${f(pgPerRoundMs, 2)} ms per round; ${loadDuringRounds}`,
+      `rounds: ${rounds} in ${f(windowS)} s (${args.windows} windows of ${args.window} s, interval ${args.interval} ms), ${after.started - first.started} answered gossips; failed exchanges ${after.failed - first.failed}; stub digest mismatches ${stub.mismatched}, not-in-sync answers ${stub.startedNotInSync}`,
+      `  idle (fresh daemon, no rounds) per 5 s slice: ${idleSlices.map((x) => f(x, 1)).join(' ')} ms/s, median ${f(idleMsPerS, 2)} ms/s`,
+      `  per window raw / idle-corrected / PostgreSQL (ms per round): ${windows.map((w) => `${f(w.raw, 2)} / ${f(w.corrected, 2)} / ${f(w.pg, 2)}`).join(', ')}`,
+      `  daemon CPU per steady round, median of windows: raw ${f(rawCpuMs, 2)} ms, idle-corrected ${f(roundCpuMs, 2)} ms (goal ≤ ${ROUND_GOAL_MS} ms: raw ${verdict(rawCpuMs <= ROUND_GOAL_MS)}, corrected ${verdict(roundCpuMs <= ROUND_GOAL_MS)}); PostgreSQL backends ${f(pgPerRoundMs, 2)} ms per round; ${loadDuringRounds}`,
       `route: ${args.requests} × POST /api/v1/route/{domain} (sources ${[...sources].map(([k, v]) => `${k} ${v}`).join(', ')}) p50 ${f(percentile(routeMs, 50), 2)} ms, p99 ${f(percentile(routeMs, 99), 2)} ms; reference GET /health/live p50 ${f(percentile(liveMs, 50), 2)} ms, p99 ${f(percentile(liveMs, 99), 2)} ms; ${loadDuringRoutes}`,
     ];
     process.stdout.write(lines.join('\n') + '\n');

@@ -1,13 +1,14 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { RateLimitStore, createHttpClient } from '@pager/server-kit';
+import { RateLimitStore, createHttpClient, createJsonClient } from '@pager/server-kit';
 import { MAX_GOSSIP_BODY_BYTES, isPermittedAddress } from '@pager/protocol';
 import { DataSource } from 'typeorm';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from './config/discovery-config';
+import { ChangeFeed } from './database/change-feed';
 import { DiscoveryMetrics } from './metrics/discovery-metrics';
 import { EndpointChecker } from './common/endpoint-checker';
 import { HOST_RESOLVER, HostResolver, systemHostResolver } from './common/host-resolver';
-import { PEER_HTTP } from './common/peer-http';
-import { connectThroughResolver } from './common/resolver-lookup';
+import { GOSSIP_HTTP, PEER_HTTP } from './common/peer-http';
+import { connectThroughResolver, resolverLookup } from './common/resolver-lookup';
 
 export interface DiscoveryCoreOptions {
   config: DiscoveryConfig;
@@ -40,12 +41,21 @@ export class DiscoveryCoreModule {
         ),
       },
       {
+        provide: GOSSIP_HTTP,
+        useValue: createJsonClient({
+          timeoutMs: 10_000,
+          maxBodyBytes: MAX_GOSSIP_BODY_BYTES,
+          lookup: resolverLookup(resolver, permit),
+        }),
+      },
+      {
         provide: RateLimitStore,
         useFactory: (dataSource: DataSource) => new RateLimitStore(dataSource),
         inject: [DataSource],
       },
       DiscoveryMetrics,
       EndpointChecker,
+      ChangeFeed,
     ];
     return {
       module: DiscoveryCoreModule,

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   isValidServerId,
   parseProtocolTimestamp,
@@ -8,6 +8,7 @@ import {
 import { JsonLogger } from '@pager/server-kit';
 import { DiscoveryMetrics } from '../metrics/discovery-metrics';
 import { PeerStore } from '../peers/peer-store.service';
+import { PeerTableCache } from '../peers/peer-table.cache';
 import { PinStore } from '../pins/pin-store.service';
 import { ReputationService } from '../reputation/reputation.service';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
@@ -48,6 +49,9 @@ export class AnnouncementIntake {
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @Inject(TableBound) private readonly bound: TableBound,
     @Inject(DISCOVERY_CONFIG) private readonly config: Pick<DiscoveryConfig, 'pinConfirmations'>,
+    @Optional()
+    @Inject(PeerTableCache)
+    private readonly tables?: Pick<PeerTableCache, 'heldTimestampMs'>,
   ) {}
 
   /** `senderId`: the verified server that passed it on, charged for invalid ones. */
@@ -236,7 +240,9 @@ export class AnnouncementIntake {
     }
     const incomingMs = parseProtocolTimestamp(timestamp);
     if (incomingMs === null) return null;
-    const heldMs = await this.peers.timestampOf(serverId);
+    // From the gossip table while it is current (no statement), else from PostgreSQL.
+    const heldMs =
+      this.tables?.heldTimestampMs(serverId) ?? (await this.peers.timestampOf(serverId));
     return heldMs !== null && heldMs >= incomingMs ? serverId : null;
   }
 

@@ -1,7 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ProtocolError } from '@pager/protocol';
 import { DataSource } from 'typeorm';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
+import { ChangeFeed } from '../database/change-feed';
 import { BlockRecord } from './blocklist.entity';
 
 export interface BlockEntry {
@@ -14,10 +15,15 @@ export interface BlockEntry {
 @Injectable()
 export class BlocklistService {
   private readonly listeners: ((serverId: string) => void)[] = [];
+  /** The whole blocklist as read at a generation of the change feed (it is small). */
+  private cached: { generation: number; ids: Set<string> } | null = null;
 
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(DISCOVERY_CONFIG) private readonly config: Pick<DiscoveryConfig, 'serverId'>,
+    @Optional()
+    @Inject(ChangeFeed)
+    private readonly feed?: Pick<ChangeFeed, 'generation' | 'changed'>,
   ) {}
 
   /** Called with the server id whenever a server gets blocked (neighbours drop it). */
@@ -25,7 +31,21 @@ export class BlocklistService {
     this.listeners.push(listener);
   }
 
+  /**
+   * Whether `serverId` is blocked. While the change feed listens, answered from the whole
+   * blocklist read once per generation (a block or unblock on any replica moves it on);
+   * otherwise one indexed SELECT.
+   */
   async isBlocked(serverId: string): Promise<boolean> {
+    const generation = this.feed?.generation('blocklist') ?? null;
+    if (generation !== null) {
+      if (this.cached?.generation !== generation) {
+        const ids = await this.blockedIds();
+        if (this.feed?.generation('blocklist') !== generation) return ids.has(serverId);
+        this.cached = { generation, ids };
+      }
+      return this.cached.ids.has(serverId);
+    }
     const rows: unknown[] = await this.dataSource.query(
       'SELECT 1 FROM blocklist WHERE server_id = $1',
       [serverId],
@@ -65,6 +85,7 @@ export class BlocklistService {
          RETURNING server_id, reason, created_at`,
         [serverId, reason],
       );
+    this.feed?.changed('blocklist');
     for (const listener of this.listeners) listener(serverId);
     const row = rows[0];
     return {
@@ -79,6 +100,7 @@ export class BlocklistService {
       'DELETE FROM blocklist WHERE server_id = $1',
       [serverId],
     );
+    this.feed?.changed('blocklist');
     if (result[1] === 0) throw new ProtocolError('not_found', `${serverId} is not blocked`);
   }
 }

@@ -49,9 +49,12 @@ export class BootstrapScheduler implements OnApplicationBootstrap, OnApplication
   private fire(): void {
     if (this.stopped) return;
     // Contacting a candidate ends in a gossip exchange: only the replica that gossips does it.
-    // The gossip round checked the lock within the interval: no query of its own.
+    // Each gossip round checks the lock, at least every interval + jitter: a check younger
+    // than two of those stands (no query of its own; with interval-long ages the two
+    // schedules' phases made it query every other time). A lost lock stops the gossip
+    // rounds at their next check; the bootstrap follows within two rounds.
     this.running = this.leadership
-      .holds(this.config.gossipIntervalMs)
+      .holds(2 * (this.config.gossipIntervalMs + this.config.gossipJitterMs))
       .then((leader) => (leader ? this.bootstrap.contactPending() : undefined))
       .catch((err: Error) =>
         this.logger.event('discovery.bootstrap_round_failed', { error: err.message }, 'error'),

@@ -23,6 +23,12 @@ export interface DiscoveryConfig extends CommonConfig {
    * before a new server is pinned; 1 (the default) is plain trust on first use.
    */
   pinConfirmations: number;
+  /**
+   * LISTEN for changes of peers, blocklist and pins (`ChangeFeed`) instead of reading the
+   * table version per use (DATABASE_CHANGE_NOTIFY, default true). Turn it off behind a
+   * transaction-pooling PgBouncer, which does not carry LISTEN sessions.
+   */
+  changeNotify: boolean;
 }
 
 export function loadDiscoveryConfig(env: Env = process.env): DiscoveryConfig {
@@ -71,6 +77,7 @@ export function loadDiscoveryConfig(env: Env = process.env): DiscoveryConfig {
       1_000_000,
     ),
     pinConfirmations: read.int('PIN_CONFIRMATIONS', 1, 1, 10),
+    changeNotify: read.bool('DATABASE_CHANGE_NOTIFY', true),
   };
 }
 

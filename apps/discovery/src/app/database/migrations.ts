@@ -1,4 +1,5 @@
 import { CreateRateLimits1764100000000 } from '@pager/server-kit';
+import { ChangeNotify1765200000000 } from './change-notify.migration';
 import { CandidatePacing1764612345000 } from './candidate-pacing.migration';
 import { InitialDiscoverySchema1764200000000 } from './initial-discovery-schema.migration';
 import { KeyRotation1764700000000 } from './key-rotation.migration';
@@ -16,4 +17,5 @@ export const DISCOVERY_MIGRATIONS: Function[] = [
   PinConfirmationsAndHistory1765000000000,
   PeersReceivedAtIndex1764590400000,
   PeersVersion1765100000000,
+  ChangeNotify1765200000000,
 ];

@@ -1,5 +1,31 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
+/** The trigger function as this migration created it (`ChangeNotify` extends it). */
+export const PEERS_VERSION_BUMP_V1 = `
+      CREATE FUNCTION peers_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        changed boolean;
+      BEGIN
+        -- One branch per operation: each reads only the transition tables its trigger has.
+        IF TG_OP = 'TRUNCATE' THEN
+          changed := true;
+        ELSIF TG_OP = 'INSERT' THEN
+          changed := EXISTS (SELECT 1 FROM peers_new);
+        ELSIF TG_OP = 'DELETE' THEN
+          changed := EXISTS (SELECT 1 FROM peers_old);
+        ELSE
+          changed := EXISTS (
+            SELECT 1 FROM peers_new n LEFT JOIN peers_old o ON o.server_id = n.server_id
+            WHERE o.server_id IS NULL
+               OR to_jsonb(n) - 'last_seen' IS DISTINCT FROM to_jsonb(o) - 'last_seen');
+        END IF;
+        IF changed THEN
+          UPDATE peers_version SET version = version + 1;
+        END IF;
+        RETURN NULL;
+      END
+      $$`;
+
 /**
  * `peers_version`: one row whose `version` (bigint) PostgreSQL bumps, in the writing
  * statement's own transaction, whenever a statement inserts, deletes or changes a row of
@@ -23,30 +49,7 @@ export class PeersVersion1765100000000 implements MigrationInterface {
         version bigint NOT NULL
       )`);
     await runner.query('INSERT INTO peers_version (id, version) VALUES (true, 0)');
-    await runner.query(`
-      CREATE FUNCTION peers_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE
-        changed boolean;
-      BEGIN
-        -- One branch per operation: each reads only the transition tables its trigger has.
-        IF TG_OP = 'TRUNCATE' THEN
-          changed := true;
-        ELSIF TG_OP = 'INSERT' THEN
-          changed := EXISTS (SELECT 1 FROM peers_new);
-        ELSIF TG_OP = 'DELETE' THEN
-          changed := EXISTS (SELECT 1 FROM peers_old);
-        ELSE
-          changed := EXISTS (
-            SELECT 1 FROM peers_new n LEFT JOIN peers_old o ON o.server_id = n.server_id
-            WHERE o.server_id IS NULL
-               OR to_jsonb(n) - 'last_seen' IS DISTINCT FROM to_jsonb(o) - 'last_seen');
-        END IF;
-        IF changed THEN
-          UPDATE peers_version SET version = version + 1;
-        END IF;
-        RETURN NULL;
-      END
-      $$`);
+    await runner.query(PEERS_VERSION_BUMP_V1);
     await runner.query(`
       CREATE TRIGGER peers_version_insert AFTER INSERT ON peers
       REFERENCING NEW TABLE AS peers_new

@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { JsonLogger } from '@pager/server-kit';
 import { DataSource, QueryRunner } from 'typeorm';
 import { DISCOVERY_CONFIG, DiscoveryConfig } from '../config/discovery-config';
+import { releaseBroken } from '../database/release-broken';
 import { DiscoveryMetrics } from '../metrics/discovery-metrics';
 
 /** Follower replicas try for the lock this often: a quarter interval, at most 5 s. */
@@ -109,25 +110,5 @@ export class GossipLeadership implements OnApplicationShutdown {
     const runner = this.runner;
     this.runner = null;
     if (runner !== null) await releaseBroken(runner, err);
-  }
-}
-
-/**
- * Gives a connection back to the pool to be destroyed, not reused: it may still hold the
- * lock, or be broken. TypeORM's PostgreSQL query runner passes the error on to pg-pool,
- * which then discards the client.
- */
-async function releaseBroken(runner: QueryRunner, err: Error): Promise<void> {
-  const postgres = runner as unknown as {
-    releasePostgresConnection?: (error?: Error) => Promise<void>;
-  };
-  try {
-    if (typeof postgres.releasePostgresConnection === 'function') {
-      await postgres.releasePostgresConnection(err);
-    } else {
-      await runner.release();
-    }
-  } catch {
-    // already released or the pool is gone: nothing left to free
   }
 }

@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { PeerEntry } from '@pager/gossip-core';
+import { ChangeFeed } from '../database/change-feed';
 import { PeerRecord } from './peer.entity';
 
 interface PeerRow {
@@ -19,7 +20,10 @@ interface PeerRow {
  */
 @Injectable()
 export class PeerStore {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Optional() @Inject(ChangeFeed) private readonly feed?: Pick<ChangeFeed, 'changed'>,
+  ) {}
 
   /**
    * Stores an announcement if it is newer than the one held. True when it was written; the
@@ -48,6 +52,7 @@ export class PeerStore {
         options.force === true,
       ],
     );
+    if (rows.length > 0) this.feed?.changed('peers');
     return rows.length > 0;
   }
 
@@ -173,12 +178,14 @@ export class PeerStore {
        RETURNING server_id`,
       [cutoffMs, exceptId],
     );
+    if (rows.length > 0) this.feed?.changed('peers');
     return rows.map((r) => r.server_id).sort();
   }
 
   async remove(serverIds: string[]): Promise<void> {
     if (serverIds.length === 0) return;
     await this.dataSource.query('DELETE FROM peers WHERE server_id = ANY($1)', [serverIds]);
+    this.feed?.changed('peers');
   }
 
   async count(): Promise<number> {

@@ -13,6 +13,12 @@ export interface HttpClientOptions {
    * later. Unset: any address (for the operator's own URLs: daemon, webhook).
    */
   permitAddress?: (ip: string) => boolean;
+  /**
+   * The agents' `lookup` itself, instead of the system resolver checked by `permitAddress`
+   * (a service with a resolver of its own that must check the same addresses; see
+   * `guardedLookup` for the contract). `createJsonClient` only.
+   */
+  lookup?: typeof guardedLookup extends (...args: never[]) => infer L ? L : never;
 }
 
 type LookupCallback = (
@@ -102,9 +108,9 @@ export interface JsonClient {
  * per-request configuration merging: for the federated POST of every page.
  */
 export function createJsonClient(options: HttpClientOptions): JsonClient {
-  const lookup = options.permitAddress
-    ? (guardedLookup(options.permitAddress) as never)
-    : undefined;
+  const lookup =
+    (options.lookup as never) ??
+    (options.permitAddress ? (guardedLookup(options.permitAddress) as never) : undefined);
   const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64, lookup });
   const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64, lookup });
   const baseHeaders = {
