@@ -17,7 +17,7 @@ describe('a pooled connection terminated by the server', () => {
   const onUncaught = (err: unknown) => uncaught.push(err);
 
   beforeAll(async () => {
-    handle = await openDatabase({ url, schema, entities: [], migrations: [] });
+    handle = await openDatabase({ url, schema, embeddedDir: '', entities: [], migrations: [] });
     dataSource = handle.dataSource;
     process.on('uncaughtException', onUncaught);
   });
@@ -79,7 +79,7 @@ describe(guardPooledClients.name, () => {
   let handle: Awaited<ReturnType<typeof openDatabase>>;
 
   beforeAll(async () => {
-    handle = await openDatabase({ url, schema, entities: [], migrations: [] });
+    handle = await openDatabase({ url, schema, embeddedDir: '', entities: [], migrations: [] });
   });
 
   afterAll(async () => {
