@@ -25,16 +25,12 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const http = require('node:http');
+const { jsonRequest, parseArgs } = require('../common/http-json');
 const { sampleTrees, loadAverage } = require('../common/proc-cpu');
 require('../lib/ts-register'); // @pager/testing's bench figures (percentile, SVG plot)
 const { cdfPoints, linePlotSvg, percentile } = require('@pager/testing');
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => {
-    if (arg.startsWith('--')) pairs.push([arg.slice(2), all[i + 1]]);
-    return pairs;
-  }, []),
-);
+const args = parseArgs();
 const PAGES = Number(args.pages ?? 5000);
 const CONCURRENCY = Number(args.concurrency ?? 64);
 const USERS = Number(args.users ?? 50);
@@ -47,31 +43,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY + 8 });
 const children = [];
 
 function request(base, method, route, body) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = http.request(
-      base + route,
-      {
-        method,
-        agent,
-        headers: data ? { 'content-type': 'application/json', 'content-length': data.length } : {},
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const json = (res.headers['content-type'] ?? '').includes('json');
-          resolve({
-            status: res.statusCode,
-            body: text && json ? JSON.parse(text) : text || undefined,
-          });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
+  return jsonRequest(agent, base, method, route, body);
 }
 
 function startService(app, env, dir) {

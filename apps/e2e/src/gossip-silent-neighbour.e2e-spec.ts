@@ -1,12 +1,13 @@
+import { generateServerKeyPem, parsePrivateKey } from '@pager/protocol';
 import {
-  formatProtocolTimestamp,
-  generateServerKeyPem,
-  newGossipId,
-  parsePrivateKey,
-  signObject,
-} from '@pager/protocol';
-import { TestServer, call, dropTestSchema, eventually, metricSum } from '@pager/testing';
-import { createHash } from 'node:crypto';
+  TestServer,
+  call,
+  dropTestSchema,
+  eventually,
+  metricSum,
+  signedTestAnnouncement,
+  signedTestGossip,
+} from '@pager/testing';
 import { Server, Socket, createServer } from 'node:net';
 
 /**
@@ -77,34 +78,18 @@ describe('a neighbour that accepts connections and never answers', () => {
     // envelope carrying its own announcement. It never answers anything afterwards.
     const key = generateServerKeyPem();
     const privateKey = parsePrivateKey(key.privateKeyPem);
-    const announcement = signObject(
+    const announcement = signedTestAnnouncement(
+      SILENT_ID,
+      { public_key: key.publicKeyPem, privateKey },
       {
-        version: '1.0',
-        server_id: SILENT_ID,
-        public_key: key.publicKeyPem,
         capabilities: { paging: true, ai_messaging: false, supported_versions: ['1.0'] },
         endpoints: {
           federation: `http://${SILENT_HOST}:4200/federation`,
           discovery: `http://${SILENT_HOST}:4100/discovery`,
         },
-        timestamp: formatProtocolTimestamp(Date.now()),
       },
-      privateKey,
     );
-    const empty = createHash('sha256').update('').digest('hex');
-    const envelope = signObject(
-      {
-        version: '1.0',
-        type: 'gossip',
-        gossip_id: newGossipId(),
-        from: SILENT_ID,
-        timestamp: formatProtocolTimestamp(Date.now()),
-        digest_hash: createHash('sha256').update(empty.repeat(64)).digest('hex'),
-        bucket_hashes: Array.from({ length: 64 }, () => empty),
-        announcements: [announcement],
-      },
-      privateKey,
-    );
+    const envelope = signedTestGossip(SILENT_ID, { privateKey }, [announcement]);
     const introduced = await call(a.discovery.baseUrl, 'POST', '/discovery/gossip', envelope);
     expect(introduced.status).toBe(200);
 

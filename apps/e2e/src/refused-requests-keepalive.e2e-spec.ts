@@ -1,13 +1,9 @@
 import {
   MAX_ANNOUNCEMENTS_PER_ENVELOPE,
-  formatProtocolTimestamp,
   generateServerKeyPem,
-  newGossipId,
   parsePrivateKey,
-  signObject,
 } from '@pager/protocol';
-import { TestServer } from '@pager/testing';
-import { createHash } from 'node:crypto';
+import { TestServer, signedTestAnnouncement, signedTestGossip } from '@pager/testing';
 import { Socket, connect } from 'node:net';
 
 /**
@@ -37,33 +33,21 @@ interface Case {
 function gossipEnvelope(count: number): Buffer {
   const key = generateServerKeyPem();
   const privateKey = parsePrivateKey(key.privateKeyPem);
-  const announcement = signObject(
+  const announcement = signedTestAnnouncement(
+    'ka-sender.example',
+    { public_key: key.publicKeyPem, privateKey },
     {
-      version: '1.0',
-      server_id: 'ka-sender.example',
-      public_key: key.publicKeyPem,
       capabilities: { paging: true, ai_messaging: false, supported_versions: ['1.0'] },
       endpoints: {
         federation: 'http://127.0.0.206:4200/federation',
         discovery: 'http://127.0.0.206:4100/discovery',
       },
-      timestamp: formatProtocolTimestamp(Date.now()),
     },
-    privateKey,
   );
-  const empty = createHash('sha256').update('').digest('hex');
-  const envelope = signObject(
-    {
-      version: '1.0',
-      type: 'gossip',
-      gossip_id: newGossipId(),
-      from: 'ka-sender.example',
-      timestamp: formatProtocolTimestamp(Date.now()),
-      digest_hash: createHash('sha256').update(empty.repeat(64)).digest('hex'),
-      bucket_hashes: Array.from({ length: 64 }, () => empty),
-      announcements: Array.from({ length: count }, () => announcement),
-    },
-    privateKey,
+  const envelope = signedTestGossip(
+    'ka-sender.example',
+    { privateKey },
+    Array.from({ length: count }, () => announcement),
   );
   return Buffer.from(JSON.stringify(envelope));
 }

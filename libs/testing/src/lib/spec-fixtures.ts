@@ -1,4 +1,5 @@
-import { formatProtocolTimestamp, parsePrivateKey, signObject } from '@pager/protocol';
+import { formatProtocolTimestamp, newGossipId, parsePrivateKey, signObject } from '@pager/protocol';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import * as path from 'node:path';
@@ -73,6 +74,8 @@ export interface TestAnnouncementOptions {
   timestamp?: string;
   /** Default: the unroutable `http://127.0.0.1:9` (port 9, discard; daemons in development mode accept loopback). */
   origin?: string;
+  /** Both endpoints as given (instead of `{origin}/federation` and `{origin}/discovery`). */
+  endpoints?: { federation: string; discovery: string };
 }
 
 /**
@@ -92,8 +95,37 @@ export function signedTestAnnouncement(
       server_id: serverId,
       public_key: key.public_key,
       capabilities: options.capabilities ?? { paging: true, supported_versions: ['1.0'] },
-      endpoints: { federation: `${origin}/federation`, discovery: `${origin}/discovery` },
+      endpoints: options.endpoints ?? {
+        federation: `${origin}/federation`,
+        discovery: `${origin}/discovery`,
+      },
       timestamp: options.timestamp ?? formatProtocolTimestamp(Date.now()),
+    },
+    key.privateKey,
+  );
+}
+
+/**
+ * A `gossip` envelope (protocol §3, step 1) from `from`, signed by `key`, carrying
+ * `announcements` and the digest of an empty table (64 empty buckets): a daemon answers it
+ * `in_sync: false` and takes the announcements as from any neighbour.
+ */
+export function signedTestGossip(
+  from: string,
+  key: { privateKey: KeyObject },
+  announcements: unknown[],
+): Record<string, unknown> {
+  const empty = createHash('sha256').update('').digest('hex');
+  return signObject(
+    {
+      version: '1.0',
+      type: 'gossip',
+      gossip_id: newGossipId(),
+      from,
+      timestamp: formatProtocolTimestamp(Date.now()),
+      digest_hash: createHash('sha256').update(empty.repeat(64)).digest('hex'),
+      bucket_hashes: Array.from({ length: 64 }, () => empty),
+      announcements,
     },
     key.privateKey,
   );
