@@ -13,9 +13,9 @@ import { Socket, connect } from 'node:net';
  * `{ error, message }`; the connection then serves the next request or closes cleanly (FIN,
  * not a reset that throws the answer away). Once with Node's fetch (undici, its pooled
  * connection reused), once with a raw socket, with and without `Expect: 100-continue`.
- * A real daemon and adapter on 127.0.0.205.
+ * A real daemon and adapter on 127.0.1.40.
  */
-const HOST = '127.0.0.205';
+const HOST = '127.0.1.40';
 const ANSWER_MS = 5_000;
 
 interface Case {
@@ -39,8 +39,8 @@ function gossipEnvelope(count: number): Buffer {
     {
       capabilities: { paging: true, ai_messaging: false, supported_versions: ['1.0'] },
       endpoints: {
-        federation: 'http://127.0.0.206:4200/federation',
-        discovery: 'http://127.0.0.206:4100/discovery',
+        federation: 'http://127.0.1.41:4200/federation',
+        discovery: 'http://127.0.1.41:4100/discovery',
       },
     },
   );
