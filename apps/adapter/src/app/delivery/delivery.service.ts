@@ -56,9 +56,10 @@ const MAX_PROBES_AT_ONCE = 32;
 @Injectable()
 export class DeliveryService {
   private readonly http: JsonClient;
-  private readonly inFlight = new Map<string, { done: Promise<void>; abort: AbortController }>();
-  /** Pages in flight on this replica, per destination (for `mayClaimAtOnce`). */
-  private readonly inFlightByDestination = new Map<string, number>();
+  private readonly inFlight = new Map<
+    string,
+    { destination: string; done: Promise<void>; abort: AbortController }
+  >();
   private stopping = false;
   private slotFreed: () => void = () => undefined;
   private lastSweepMs = 0;
@@ -109,7 +110,7 @@ export class DeliveryService {
       stopping: this.stopping,
       inFlight: this.inFlight.size,
       maxInFlight: MAX_IN_FLIGHT,
-      inFlightForDestination: this.inFlightByDestination.get(page.destination) ?? 0,
+      inFlightForDestination: this.inFlightTo(page.destination),
       perDestination: this.config.destinationMaxInFlight,
     });
     if (!atOnce) {
@@ -192,16 +193,9 @@ export class DeliveryService {
         })
         .finally(() => {
           this.inFlight.delete(page.id);
-          const left = (this.inFlightByDestination.get(page.destination) ?? 1) - 1;
-          if (left > 0) this.inFlightByDestination.set(page.destination, left);
-          else this.inFlightByDestination.delete(page.destination);
           this.slotFreed();
         });
-      this.inFlight.set(page.id, { done, abort });
-      this.inFlightByDestination.set(
-        page.destination,
-        (this.inFlightByDestination.get(page.destination) ?? 0) + 1,
-      );
+      this.inFlight.set(page.id, { destination: page.destination, done, abort });
     }
   }
 
@@ -242,6 +236,13 @@ export class DeliveryService {
         );
       }
     }
+  }
+
+  /** Pages of `destination` in flight on this replica (at most MAX_IN_FLIGHT to count). */
+  private inFlightTo(destination: string): number {
+    let count = 0;
+    for (const flight of this.inFlight.values()) if (flight.destination === destination) count++;
+    return count;
   }
 
   /** For shutdown: waits up to `graceMs`, then aborts what is left and hands those claims back. */
