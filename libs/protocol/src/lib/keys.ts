@@ -5,6 +5,7 @@ import {
   createPublicKey,
   generateKeyPairSync,
 } from 'node:crypto';
+import { readCanonicalRsaSpkiPem } from './rsa-spki';
 
 export const MIN_RSA_BITS = 2048;
 const REQUIRED_PUBLIC_EXPONENT = 65537n;
@@ -46,7 +47,7 @@ function cachedPublicKey(pem: string): CachedKey {
     publicKeyCache.set(slot, hit);
     return hit;
   }
-  const entry: CachedKey = { key: parsePublicKeyUncached(pem) };
+  const entry = parsePublicKeyUncached(pem);
   publicKeyCache.set(slot, entry);
   if (publicKeyCache.size > PUBLIC_KEY_CACHE_SIZE) {
     const oldest = publicKeyCache.keys().next().value;
@@ -55,7 +56,13 @@ function cachedPublicKey(pem: string): CachedKey {
   return entry;
 }
 
-function parsePublicKeyUncached(pem: string): KeyObject {
+// The smallest and largest moduli the fast path imports (bits): a key outside takes OpenSSL's
+// PEM path, so that the fast path never decides about unusual keys.
+const FAST_PATH_MIN_BITS = 1024;
+const FAST_PATH_MAX_BITS = 16384;
+const FAST_PATH_MAX_EXPONENT_BYTES = 8;
+
+function parsePublicKeyUncached(pem: string): CachedKey {
   if (pem.length > MAX_PUBLIC_KEY_PEM_CHARS) throw new InvalidKeyError('public key PEM too long');
   // Only SubjectPublicKeyInfo is a published key; createPublicKey would also accept a private
   // key or a certificate and quietly derive the public half.
@@ -67,6 +74,8 @@ function parsePublicKeyUncached(pem: string): KeyObject {
   ) {
     throw new InvalidKeyError('public key must be one "BEGIN PUBLIC KEY" PEM block');
   }
+  const fast = importCanonicalRsaPem(pem);
+  if (fast !== null) return fast;
   let key: KeyObject;
   try {
     key = createPublicKey({ key: pem, format: 'pem' });
@@ -74,7 +83,33 @@ function parsePublicKeyUncached(pem: string): KeyObject {
     throw new InvalidKeyError('public key PEM cannot be parsed');
   }
   if (key.asymmetricKeyType !== 'rsa') throw new InvalidKeyError('public key is not RSA');
-  return key;
+  return { key };
+}
+
+/**
+ * A canonical RSA SPKI PEM (rsa-spki.ts) imported through its modulus and exponent as a JWK
+ * (≈ 12 µs instead of ≈ 240 µs through OpenSSL's PEM decoders), with its fingerprint hashed
+ * from the DER it holds (≈ 300 µs less than exporting the key again). Null when the PEM is
+ * not recognised or the key is outside the sizes above: the caller then uses OpenSSL's parser.
+ */
+function importCanonicalRsaPem(pem: string): CachedKey | null {
+  const spki = readCanonicalRsaSpkiPem(pem);
+  if (spki === null) return null;
+  const bits = spki.n.length * 8 - Math.clz32(spki.n[0]) + 24;
+  if (bits < FAST_PATH_MIN_BITS || bits > FAST_PATH_MAX_BITS) return null;
+  if (spki.e.length > FAST_PATH_MAX_EXPONENT_BYTES) return null;
+  let key: KeyObject;
+  try {
+    key = createPublicKey({
+      key: { kty: 'RSA', n: spki.n.toString('base64url'), e: spki.e.toString('base64url') },
+      format: 'jwk',
+    });
+  } catch {
+    return null;
+  }
+  const fp = createHash('sha256').update(spki.der).digest('hex').toUpperCase();
+  fingerprintByKey.set(key, fp);
+  return { key, fingerprint: fp };
 }
 
 /** Parses an SPKI PEM RSA public key; each distinct PEM is parsed once. */
