@@ -2,7 +2,7 @@
  * The fast way in for the public keys peers publish: an RSA SubjectPublicKeyInfo PEM in the
  * exact layout every mainstream library writes (OpenSSL, Node's `export`, Go, Java) is read
  * here into its modulus and exponent, which `createPublicKey` then imports as a JWK. With the
- * fingerprint (SHA-256 of the DER SubjectPublicKeyInfo, docs/protocol.md §2, hashed from the
+ * fingerprint (SHA-256 of the DER SubjectPublicKeyInfo, docs/protocol.md §3, hashed from the
  * DER read here instead of exporting it again) that is ≈ 36 µs per new key against ≈ 280 µs
  * through OpenSSL 3's PEM decoder chain and an export, on the 2-core CI machine
  * (`npm run bench:public-keys`).
