@@ -7,6 +7,7 @@ import { WebhookEvents1764330000000 } from './1764330000000-webhook-events';
 import { TraceContext1764345000000 } from './1764345000000-trace-context';
 import { OutboxClaimIndexes1764400000000 } from './1764400000000-outbox-claim-indexes';
 import { QueueClaimed1764500000000 } from './1764500000000-queue-claimed';
+import { UnprovenDestinationCap1764600000000 } from './1764600000000-unproven-destination-cap';
 
 // Applied in order at start-up; never edit a migration that has shipped, add a new one.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -20,4 +21,5 @@ export const ADAPTER_MIGRATIONS: Function[] = [
   TraceContext1764345000000,
   OutboxClaimIndexes1764400000000,
   QueueClaimed1764500000000,
+  UnprovenDestinationCap1764600000000,
 ];

@@ -6,6 +6,7 @@ const idle = {
   maxInFlight: 128,
   inFlightForDestination: 0,
   perDestination: 32,
+  unprovenRoom: 64,
 };
 
 describe('mayClaimAtOnce', () => {
@@ -25,5 +26,10 @@ describe('mayClaimAtOnce', () => {
   it('queues when this replica alone fills the destination cap', () => {
     expect(mayClaimAtOnce({ ...idle, inFlightForDestination: 31 })).toBe(true);
     expect(mayClaimAtOnce({ ...idle, inFlightForDestination: 32 })).toBe(false);
+  });
+
+  it('queues while unproven destinations hold their whole share of the slots', () => {
+    expect(mayClaimAtOnce({ ...idle, unprovenRoom: 1 })).toBe(true);
+    expect(mayClaimAtOnce({ ...idle, unprovenRoom: 0 })).toBe(false);
   });
 });

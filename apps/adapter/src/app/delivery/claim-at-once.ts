@@ -16,10 +16,19 @@ export function mayClaimAtOnce(state: {
   maxInFlight: number;
   inFlightForDestination: number;
   perDestination: number;
+  /**
+   * Attempts to unproven destinations this replica may still start (destination-rules.ts
+   * `unprovenRoom`). Whether the page's destination has proven itself is only known to the
+   * statement, so a page is claimed at once only while that share has room too: when
+   * unproven destinations hold their whole share, pages are queued and the claim, which
+   * knows, takes the proven ones.
+   */
+  unprovenRoom: number;
 }): boolean {
   return (
     !state.stopping &&
     state.inFlight < state.maxInFlight &&
-    state.inFlightForDestination < state.perDestination
+    state.inFlightForDestination < state.perDestination &&
+    state.unprovenRoom > 0
   );
 }

@@ -32,7 +32,7 @@ import { WebhooksService } from '../webhooks/webhooks.service';
 import { afterKeyMismatch, ackKeysFor, isRotating } from '../discovery-client/key-rotation-rules';
 import { verifyAck } from './ack-verification';
 import { DaemonHealthLog } from './daemon-health-log';
-import { AttemptSignal } from './destination-rules';
+import { AttemptSignal, UNPROVEN_MAX_IN_FLIGHT, unprovenRoom } from './destination-rules';
 import { DestinationStore } from './destination.store';
 import { AttemptRecord, ClaimedPage, MessageStore, QueuedPage } from '../messages/message.store';
 import { mayClaimAtOnce } from './claim-at-once';
@@ -58,7 +58,13 @@ export class DeliveryService {
   private readonly http: JsonClient;
   private readonly inFlight = new Map<
     string,
-    { destination: string; done: Promise<void>; abort: AbortController }
+    {
+      destination: string;
+      /** Claimed for a destination that had proven itself (not a probe): see `unprovenRoom`. */
+      proven: boolean;
+      done: Promise<void>;
+      abort: AbortController;
+    }
   >();
   private stopping = false;
   private slotFreed: () => void = () => undefined;
@@ -112,6 +118,7 @@ export class DeliveryService {
       maxInFlight: MAX_IN_FLIGHT,
       inFlightForDestination: this.inFlightTo(page.destination),
       perDestination: this.config.destinationMaxInFlight,
+      unprovenRoom: this.unprovenRoom(),
     });
     if (!atOnce) {
       await this.outbox.queueFederated(page);
@@ -128,6 +135,7 @@ export class DeliveryService {
     const claimed = await this.outbox.queueClaimed(page, {
       nowMs,
       perDestination: this.config.destinationMaxInFlight,
+      unprovenCap: UNPROVEN_MAX_IN_FLIGHT,
       token: randomUUID(),
       leaseEndMs: nowMs + this.leaseMs,
       digest,
@@ -149,7 +157,9 @@ export class DeliveryService {
       await this.endUndeliverable(nowMs);
     }
     const pages: ClaimedPage[] = [];
-    const probeSlots = Math.min(MAX_IN_FLIGHT - this.inFlight.size, MAX_PROBES_AT_ONCE);
+    // Probes are attempts to destinations that have not proven themselves: they share the
+    // unproven part of the slots (the rest stays for destinations that ack).
+    const probeSlots = Math.min(this.unprovenRoom(), MAX_PROBES_AT_ONCE);
     if (probeSlots > 0) {
       const due = await this.destinations.claimProbes(nowMs, nowMs + this.leaseMs, probeSlots);
       for (const destination of due) {
@@ -169,10 +179,22 @@ export class DeliveryService {
         this.leaseMs,
         this.config.deliveryAttempts,
         this.config.destinationMaxInFlight,
+        { cap: UNPROVEN_MAX_IN_FLIGHT, room: Math.max(0, this.unprovenRoom() - pages.length) },
       )),
     );
     this.launch(pages);
     return pages.length;
+  }
+
+  /** How many more attempts to unproven destinations (and probes) this replica may start now. */
+  private unprovenRoom(): number {
+    let unprovenInFlight = 0;
+    for (const flight of this.inFlight.values()) if (!flight.proven) unprovenInFlight++;
+    return unprovenRoom({
+      maxInFlight: MAX_IN_FLIGHT,
+      inFlight: this.inFlight.size,
+      unprovenInFlight,
+    });
   }
 
   private launch(pages: ClaimedPage[]): void {
@@ -195,7 +217,12 @@ export class DeliveryService {
           this.inFlight.delete(page.id);
           this.slotFreed();
         });
-      this.inFlight.set(page.id, { destination: page.destination, done, abort });
+      this.inFlight.set(page.id, {
+        destination: page.destination,
+        proven: page.proven === true && !page.probe,
+        done,
+        abort,
+      });
     }
   }
 

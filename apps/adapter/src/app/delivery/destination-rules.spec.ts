@@ -4,10 +4,14 @@ import {
   afterAttempt,
   afterOperator,
   afterRetryNow,
+  UNPROVEN_MAX_IN_FLIGHT,
+  destinationCap,
   holdEndsMs,
+  isProvenDestination,
   newDestination,
   pageVerdict,
   sendsPages,
+  unprovenRoom,
 } from './destination-rules';
 
 const policy: BreakerPolicy = {
@@ -116,5 +120,38 @@ describe('destination rules', () => {
     expect(pageVerdict(0, newDestination(0), 10 ** 12, policy)).toBeNull();
     const stopped = afterOperator(open, { state: 'stopped', reason: 'x' }, 2_000);
     expect(pageVerdict(0, stopped, 2_000, policy)).toBe('delivery_stopped');
+  });
+
+  it('caps a destination at UNPROVEN_MAX_IN_FLIGHT until it acks, and again from its first failure', () => {
+    expect(isProvenDestination(null)).toBe(false);
+    expect(destinationCap(null, 32)).toBe(UNPROVEN_MAX_IN_FLIGHT);
+    const fresh = newDestination(0);
+    expect(destinationCap(fresh, 32)).toBe(UNPROVEN_MAX_IN_FLIGHT);
+    const acked = afterAttempt(fresh, 'ack', null, 10, policy);
+    expect(isProvenDestination(acked)).toBe(true);
+    expect(destinationCap(acked, 32)).toBe(32);
+    // A 429 or a final 4xx proves nothing either way.
+    expect(destinationCap(afterAttempt(acked, 'answered', 'http_429', 20, policy), 32)).toBe(32);
+    const failed = afterAttempt(acked, 'failure', 'ack_timeout', 30, policy);
+    expect(destinationCap(failed, 32)).toBe(UNPROVEN_MAX_IN_FLIGHT);
+    expect(destinationCap(afterAttempt(failed, 'ack', null, 40, policy), 32)).toBe(32);
+    const open = failTimes(3, acked, 50);
+    expect(destinationCap(open, 32)).toBe(UNPROVEN_MAX_IN_FLIGHT);
+    // A cap set below the unproven one is kept for every destination.
+    expect(destinationCap(null, 2)).toBe(2);
+    expect(destinationCap(acked, 2)).toBe(2);
+    const stoppedAfterAck = afterOperator(acked, { state: 'stopped', reason: 'x' }, 60);
+    expect(isProvenDestination(stoppedAfterAck)).toBe(false);
+  });
+
+  it('leaves half of the slots to proven destinations whatever the unproven ones hold', () => {
+    expect(unprovenRoom({ maxInFlight: 128, inFlight: 0, unprovenInFlight: 0 })).toBe(64);
+    expect(unprovenRoom({ maxInFlight: 128, inFlight: 60, unprovenInFlight: 60 })).toBe(4);
+    expect(unprovenRoom({ maxInFlight: 128, inFlight: 64, unprovenInFlight: 64 })).toBe(0);
+    expect(unprovenRoom({ maxInFlight: 128, inFlight: 100, unprovenInFlight: 70 })).toBe(0);
+    // Never more than the free slots.
+    expect(unprovenRoom({ maxInFlight: 128, inFlight: 126, unprovenInFlight: 10 })).toBe(2);
+    // A replica with one slot still probes.
+    expect(unprovenRoom({ maxInFlight: 1, inFlight: 0, unprovenInFlight: 0 })).toBe(1);
   });
 });

@@ -130,6 +130,71 @@ export function afterRetryNow(current: DestinationState, nowMs: number): Destina
   return current;
 }
 
+/**
+ * Pages in flight at once (over all replicas) to a destination that has not proven itself:
+ * one never acked yet (new), or whose last attempts failed (`consecutiveFailures` > 0:
+ * backing off, or healthy with a failure since its last ack). A proven destination may have
+ * up to `DELIVERY_DESTINATION_MAX_IN_FLIGHT`. So a server that accepts connections and never
+ * answers holds at most this many of a replica's slots until its first timeout, then (as
+ * backing_off, later unreachable: one probe) no more.
+ */
+export const UNPROVEN_MAX_IN_FLIGHT = 4;
+
+/**
+ * The share of a replica's slots (`MAX_IN_FLIGHT`) that attempts to unproven destinations
+ * and probes of unreachable ones may hold together: however many such destinations there
+ * are, the rest stays for destinations that ack, so dead or hostile servers cannot stall
+ * pages to the others.
+ */
+export const UNPROVEN_SHARE_OF_SLOTS = 0.5;
+
+/**
+ * Whether a destination has proven itself (its last attempt that got an answer was acked and
+ * nothing failed since): `healthy`, acked at least once, no failure in a row. `null`: no
+ * state yet (never attempted), not proven. Mirrored in SQL by `PROVEN_DESTINATION_SQL`
+ * (claims and the claim at acceptance); destination.store.integration-spec checks both agree.
+ */
+export function isProvenDestination(state: DestinationState | null): boolean {
+  return (
+    state !== null &&
+    state.state === 'healthy' &&
+    state.lastSuccessMs !== null &&
+    state.consecutiveFailures === 0
+  );
+}
+
+/**
+ * The same predicate over the `destinations` row aliased `d` (NULL columns when there is no
+ * row: not proven), for the claim statements.
+ */
+export const PROVEN_DESTINATION_SQL =
+  "(d.state = 'healthy' AND d.last_success_at IS NOT NULL AND d.consecutive_failures = 0)";
+
+/**
+ * How many pages may be in flight at once to a destination (over all replicas):
+ * `perDestination` (DELIVERY_DESTINATION_MAX_IN_FLIGHT) once it has proven itself
+ * (`isProvenDestination`), else at most `UNPROVEN_MAX_IN_FLIGHT`.
+ */
+export function destinationCap(state: DestinationState | null, perDestination: number): number {
+  return isProvenDestination(state)
+    ? perDestination
+    : Math.min(perDestination, UNPROVEN_MAX_IN_FLIGHT);
+}
+
+/**
+ * Of a replica's `maxInFlight` slots, how many more attempts to unproven destinations (and
+ * probes) it may start now: its share (`UNPROVEN_SHARE_OF_SLOTS`, at least one slot) minus
+ * those in flight, never more than the free slots. Units: pages.
+ */
+export function unprovenRoom(slots: {
+  maxInFlight: number;
+  inFlight: number;
+  unprovenInFlight: number;
+}): number {
+  const share = Math.max(1, Math.floor(slots.maxInFlight * UNPROVEN_SHARE_OF_SLOTS));
+  return Math.max(0, Math.min(share - slots.unprovenInFlight, slots.maxInFlight - slots.inFlight));
+}
+
 /** Whether pages to a destination in this state may be claimed for an ordinary attempt. */
 export function sendsPages(state: DestinationStateName): boolean {
   return state === 'healthy' || state === 'backing_off';

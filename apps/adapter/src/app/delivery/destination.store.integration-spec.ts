@@ -80,4 +80,34 @@ describe(DestinationStore.name, () => {
       expect.arrayContaining(['one.test', 'two.test']),
     );
   });
+
+  it('lists a destination whose first pages are pending before it has a row, as new and healthy', async () => {
+    await dataSource.query('DELETE FROM destinations');
+    const store = new DestinationStore(dataSource);
+    const now = Date.now();
+    await store.recordAttempt('known.test', 'failure', 'ack_timeout', now, policy);
+    const counts = new Map([
+      ['known.test', { waiting: 1, inFlight: 0, firstPageMs: now - 5_000 }],
+      ['first.test', { waiting: 36, inFlight: 4, firstPageMs: now - 2_000 }],
+    ]);
+    const all = await store.list(counts);
+    expect(all.map((d) => d.server_id).sort()).toEqual(['first.test', 'known.test']);
+    expect(all.find((d) => d.server_id === 'first.test')).toMatchObject({
+      state: 'healthy',
+      since: new Date(now - 2_000).toISOString(),
+      last_success_at: null,
+      pages_waiting: 36,
+      pages_in_flight: 4,
+    });
+    // The state filter: a pending new destination is healthy, never backing_off.
+    expect((await store.list(counts, 'healthy')).map((d) => d.server_id)).toEqual(['first.test']);
+    expect((await store.list(counts, 'backing_off')).map((d) => d.server_id)).toEqual([
+      'known.test',
+    ]);
+    expect(await store.one('first.test', counts.get('first.test'))).toMatchObject({
+      server_id: 'first.test',
+      pages_in_flight: 4,
+    });
+    expect(await store.one('none.test', undefined)).toBeUndefined();
+  });
 });

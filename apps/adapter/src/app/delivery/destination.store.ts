@@ -9,7 +9,9 @@ import {
   afterAttempt,
   afterOperator,
   afterRetryNow,
+  newDestination,
 } from './destination-rules';
+import type { PageCounts } from '../messages/message.store';
 
 interface DestinationRow {
   server_id: string;
@@ -214,33 +216,53 @@ export class DestinationStore {
     return counts;
   }
 
-  /** Every destination (or those in `state`), with the counts of pages waiting and in flight. */
+  /**
+   * Every destination (or those in `state`), with the counts of pages waiting and in flight.
+   * A destination gets its row with its first attempt's outcome; one whose first pages are
+   * still queued or in flight is listed too, as a new destination (`healthy` since its
+   * oldest page was created), so that an operator sees it, e.g. while its first attempts
+   * hang on a server that never answers.
+   */
   async list(
-    counts: Map<string, { waiting: number; inFlight: number }>,
+    counts: Map<string, PageCounts>,
     state?: DestinationStateName,
   ): Promise<DestinationView[]> {
     const rows: DestinationRow[] = await this.db.query(
       `SELECT * FROM destinations WHERE ($1::text IS NULL OR state = $1) ORDER BY server_id LIMIT 10000`,
       [state ?? null],
     );
-    return rows.map((r) => this.view(r, counts.get(r.server_id)));
+    const views = rows.map((r) => this.view(r.server_id, toState(r), counts.get(r.server_id)));
+    if (state !== undefined && state !== 'healthy') return views;
+    const known = new Set(
+      state === undefined
+        ? rows.map((r) => r.server_id)
+        : (await this.db.query('SELECT server_id FROM destinations')).map(
+            (r: { server_id: string }) => r.server_id,
+          ),
+    );
+    for (const [serverId, pages] of counts)
+      if (!known.has(serverId))
+        views.push(this.view(serverId, newDestination(pages.firstPageMs), pages));
+    return views;
   }
 
+  /** One destination as `list` shows it; undefined when it has no row and no pending page. */
   async one(
     serverId: string,
-    counts: { waiting: number; inFlight: number } | undefined,
+    counts: PageCounts | undefined,
   ): Promise<DestinationView | undefined> {
     const row = await this.row(serverId);
-    return row ? this.view(row, counts) : undefined;
+    if (row) return this.view(serverId, toState(row), counts);
+    return counts ? this.view(serverId, newDestination(counts.firstPageMs), counts) : undefined;
   }
 
   private view(
-    row: DestinationRow,
+    serverId: string,
+    s: DestinationState,
     counts: { waiting: number; inFlight: number } | undefined,
   ): DestinationView {
-    const s = toState(row);
     return {
-      server_id: row.server_id,
+      server_id: serverId,
       state: s.state,
       reason: s.reason,
       since: new Date(s.sinceMs).toISOString(),

@@ -64,8 +64,10 @@ export class DestinationsService {
     const serverId = requireDestinationId(rawId);
     const now = Date.now();
     const current = await this.store.get(serverId);
-    if (!current) throw new ProtocolError('not_found', `no destination ${serverId}`);
-    if (current.state === 'stopped')
+    // A destination whose first pages are still pending has no row yet, but exists.
+    if (!current && !(await this.outbox.pageCounts(now, serverId)).has(serverId))
+      throw new ProtocolError('not_found', `no destination ${serverId}`);
+    if (current?.state === 'stopped')
       throw new ProtocolError(
         'conflict',
         `delivery to ${serverId} is stopped; set it active first`,

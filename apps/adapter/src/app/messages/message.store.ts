@@ -5,6 +5,7 @@ import type { TraceContext } from '@pager/server-kit';
 import { DataSource, EntityManager } from 'typeorm';
 import { Batcher } from '../common/batcher';
 import { encodeContent } from '../common/stored-content';
+import { PROVEN_DESTINATION_SQL } from '../delivery/destination-rules';
 import { MESSAGE_VIEW_COLUMNS, MessageRow } from './message-view';
 
 interface FinalStatus {
@@ -50,6 +51,16 @@ export interface LocalPage {
   traceParent?: string | null;
 }
 
+/** A destination's federated pages not yet settled (`pageCounts`). */
+export interface PageCounts {
+  /** Due or queued, not claimed by a live attempt. */
+  waiting: number;
+  /** Claimed by an attempt whose lease still runs. */
+  inFlight: number;
+  /** When the oldest of them was created (ms since the epoch). */
+  firstPageMs: number;
+}
+
 /** A federated page claimed for one attempt; `claimToken` fences the outcome update. */
 export interface ClaimedPage extends MessageRow {
   destination: string;
@@ -61,6 +72,12 @@ export interface ClaimedPage extends MessageRow {
   exhausted: boolean;
   /** The probe of an unreachable destination: a failure hands it back (no attempt spent). */
   probe: boolean;
+  /**
+   * The destination had proven itself when the page was claimed (destination-rules.ts
+   * `isProvenDestination`); false for probes. The delivery service counts the others against
+   * the unproven share of its slots.
+   */
+  proven: boolean;
   /** The page's trace id and the span its attempts parent from; null for older pages. */
   trace_id: string | null;
   trace_parent: string | null;
@@ -267,6 +284,8 @@ export class MessageStore {
     claim: {
       nowMs: number;
       perDestination: number;
+      /** The cap of a destination that has not proven itself (`UNPROVEN_MAX_IN_FLIGHT`). */
+      unprovenCap: number;
       token: string;
       leaseEndMs: number;
       digest: string;
@@ -276,9 +295,10 @@ export class MessageStore {
       .map((c) => `q.${c}`)
       .join(', ');
     const rows: ClaimedPage[] = await this.db.query(
-      `SELECT ${columns}, q.destination, q.claim_token, false AS exhausted, false AS probe, q.trace_id, q.trace_parent
-       FROM queue_federated_page($1, $2, $3, $4, $5, $6, $7::smallint, $8, $9, $10, $11, $12, $13::integer, $14::uuid,
-         $15, $16) AS q`,
+      `SELECT ${columns}, q.destination, q.claim_token, false AS exhausted, false AS probe, q.trace_id, q.trace_parent,
+         EXISTS (SELECT 1 FROM destinations d WHERE d.server_id = q.destination AND ${PROVEN_DESTINATION_SQL}) AS proven
+       FROM queue_federated_page($1, $2, $3, $4, $5, $6, $7::smallint, $8, $9, $10, $11, $12, $13::integer, $14::integer,
+         $15::uuid, $16, $17) AS q`,
       [
         page.messageId,
         page.originServer,
@@ -293,6 +313,7 @@ export class MessageStore {
         page.traceParent ?? null,
         new Date(claim.nowMs),
         claim.perDestination,
+        claim.unprovenCap,
         claim.token,
         new Date(claim.leaseEndMs),
         claim.digest,
@@ -398,6 +419,7 @@ export class MessageStore {
     leaseMs: number,
     maxAttempts = 2_000_000_000,
     perDestination = 2_000_000_000,
+    unproven: { cap: number; room: number } = { cap: 2_000_000_000, room: 2_000_000_000 },
   ): Promise<ClaimedPage[]> {
     if (limit <= 0) return [];
     const token = randomUUID();
@@ -413,15 +435,19 @@ export class MessageStore {
                    WHERE m.status IN ('queued', 'sending') AND m.destination > w.destination
                    ORDER BY m.destination LIMIT 1)
            FROM waiting_for w WHERE w.destination IS NOT NULL
-         ), room AS (
-           SELECT w.destination, LEAST($2::integer, $6::integer - (
-               SELECT count(*)::integer FROM messages f
-               WHERE f.destination = w.destination AND f.status = 'sending' AND f.claim_token IS NOT NULL
-                 AND f.next_attempt_at > $1)) AS n
+         ), judged AS (
+           SELECT w.destination, COALESCE(${PROVEN_DESTINATION_SQL}, false) AS proven
            FROM waiting_for w LEFT JOIN destinations d ON d.server_id = w.destination
            WHERE w.destination IS NOT NULL AND (d.state IS NULL OR d.state IN ('healthy', 'backing_off'))
+         ), room AS (
+           SELECT j.destination, j.proven,
+             LEAST($2::integer, CASE WHEN j.proven THEN $6::integer ELSE LEAST($6::integer, $7::integer) END - (
+               SELECT count(*)::integer FROM messages f
+               WHERE f.destination = j.destination AND f.status = 'sending' AND f.claim_token IS NOT NULL
+                 AND f.next_attempt_at > $1)) AS n
+           FROM judged j
          ), due AS (
-           SELECT p.id, p.next_attempt_at,
+           SELECT p.id, p.next_attempt_at, r.proven,
              row_number() OVER (PARTITION BY r.destination ORDER BY p.next_attempt_at, p.id) AS turn
            FROM room r CROSS JOIN LATERAL (
              SELECT m.id, m.next_attempt_at FROM messages m
@@ -430,11 +456,15 @@ export class MessageStore {
              LIMIT GREATEST(r.n, 0)
            ) p
          ), pick AS (
-           SELECT due.id FROM due
-           ORDER BY due.turn, due.next_attempt_at, due.id
+           SELECT ranked.id, ranked.proven FROM (
+             SELECT due.*, row_number() OVER (PARTITION BY due.proven ORDER BY due.turn, due.next_attempt_at, due.id) AS k
+             FROM due
+           ) ranked
+           WHERE ranked.proven OR ranked.k <= $8::integer
+           ORDER BY ranked.turn, ranked.next_attempt_at, ranked.id
            LIMIT $2
          ), locked AS (
-           SELECT m.id, m.attempts FROM messages m JOIN pick ON pick.id = m.id
+           SELECT m.id, m.attempts, pick.proven FROM messages m JOIN pick ON pick.id = m.id
            WHERE m.status IN ('queued', 'sending')
            FOR UPDATE OF m SKIP LOCKED
          )
@@ -442,8 +472,17 @@ export class MessageStore {
          SET status = 'sending', attempts = LEAST(m.attempts + 1, $5::integer), next_attempt_at = $3, claim_token = $4
          FROM locked WHERE m.id = locked.id
          RETURNING ${columns}, m.destination, m.claim_token, locked.attempts >= $5::integer AS exhausted,
-           false AS probe, m.trace_id, m.trace_parent`,
-      [new Date(nowMs), limit, new Date(nowMs + leaseMs), token, maxAttempts, perDestination],
+           false AS probe, m.trace_id, m.trace_parent, locked.proven`,
+      [
+        new Date(nowMs),
+        limit,
+        new Date(nowMs + leaseMs),
+        token,
+        maxAttempts,
+        perDestination,
+        unproven.cap,
+        unproven.room,
+      ],
     );
     // One round trip: BEGIN, the lock, the claim (its own statement, so its snapshot is taken
     // once the lock is held) and COMMIT go as one simple query on one connection.
@@ -489,7 +528,7 @@ export class MessageStore {
        SET status = 'sending', attempts = LEAST(m.attempts + 1, $5::integer), next_attempt_at = $3, claim_token = $4
        FROM pick WHERE m.id = pick.id
        RETURNING ${columns}, m.destination, m.claim_token, pick.attempts >= $5::integer AS exhausted, true AS probe,
-         m.trace_id, m.trace_parent`,
+         m.trace_id, m.trace_parent, false AS proven`,
       [destination, new Date(nowMs), new Date(nowMs + leaseMs), randomUUID(), maxAttempts],
     );
     return rows[0];
@@ -539,20 +578,24 @@ export class MessageStore {
   }
 
   /** Per destination: pages waiting (not in flight) and pages in flight (a live claim). */
-  async pageCounts(
-    nowMs: number,
-    destination?: string,
-  ): Promise<Map<string, { waiting: number; inFlight: number }>> {
-    const rows: { destination: string; waiting: number; in_flight: number }[] = await this.db.query(
-      `SELECT destination,
-         count(*) FILTER (WHERE claim_token IS NULL OR next_attempt_at <= $1)::integer AS waiting,
-         count(*) FILTER (WHERE claim_token IS NOT NULL AND next_attempt_at > $1)::integer AS in_flight
-       FROM messages WHERE status IN ('queued', 'sending') AND destination IS NOT NULL
-         AND ($2::text IS NULL OR destination = $2)
-       GROUP BY destination`,
-      [new Date(nowMs), destination ?? null],
+  async pageCounts(nowMs: number, destination?: string): Promise<Map<string, PageCounts>> {
+    const rows: { destination: string; waiting: number; in_flight: number; first: Date }[] =
+      await this.db.query(
+        `SELECT destination,
+           count(*) FILTER (WHERE claim_token IS NULL OR next_attempt_at <= $1)::integer AS waiting,
+           count(*) FILTER (WHERE claim_token IS NOT NULL AND next_attempt_at > $1)::integer AS in_flight,
+           min(created_at) AS first
+         FROM messages WHERE status IN ('queued', 'sending') AND destination IS NOT NULL
+           AND ($2::text IS NULL OR destination = $2)
+         GROUP BY destination`,
+        [new Date(nowMs), destination ?? null],
+      );
+    return new Map(
+      rows.map((r) => [
+        r.destination,
+        { waiting: r.waiting, inFlight: r.in_flight, firstPageMs: new Date(r.first).getTime() },
+      ]),
     );
-    return new Map(rows.map((r) => [r.destination, { waiting: r.waiting, inFlight: r.in_flight }]));
   }
 
   /**

@@ -3,6 +3,11 @@ import { newMessageId } from '@pager/protocol';
 import { DataSource } from 'typeorm';
 import { withAdapterSchema } from '../../../test/adapter-schema';
 import { encodeContent } from '../common/stored-content';
+import {
+  PROVEN_DESTINATION_SQL,
+  UNPROVEN_MAX_IN_FLIGHT,
+  isProvenDestination,
+} from '../delivery/destination-rules';
 import { MessageStore, QueuedPage } from './message.store';
 
 const LEASE_MS = 30_000;
@@ -24,10 +29,11 @@ function page(nowMs: number, destination = 'remote.test'): QueuedPage {
   };
 }
 
-function claim(nowMs: number, perDestination = 3) {
+function claim(nowMs: number, perDestination = 3, unprovenCap = perDestination) {
   return {
     nowMs,
     perDestination,
+    unprovenCap,
     token: randomUUID(),
     leaseEndMs: nowMs + LEASE_MS,
     digest: `digest-${randomUUID()}`,
@@ -41,6 +47,15 @@ describe('MessageStore.queueClaimed (a page claimed as it is queued)', () => {
     await dataSource.query('DELETE FROM messages');
     await dataSource.query('DELETE FROM destinations');
   });
+
+  /** A healthy destination acked at `nowMs`, with `failures` failed attempts since. */
+  async function acked(serverId: string, nowMs: number, failures: number) {
+    await dataSource.query(
+      `INSERT INTO destinations (server_id, state, since, last_success_at, consecutive_failures)
+       VALUES ($1, 'healthy', $2, $2, $3)`,
+      [serverId, new Date(nowMs), failures],
+    );
+  }
 
   async function stored(messageId: string) {
     const rows: {
@@ -175,5 +190,90 @@ describe('MessageStore.queueClaimed (a page claimed as it is queued)', () => {
     await store.queueClaimed(p, claim(now));
     const [again] = await store.claimDue(10, now + LEASE_MS, LEASE_MS, 1, 3);
     expect(again).toMatchObject({ message_id: p.messageId, attempts: 1, exhausted: true });
+  });
+
+  it('takes at most the unproven cap at once for a destination that has not acked yet, the full cap once it has', async () => {
+    const now = Date.now();
+    const store = new MessageStore(dataSource);
+    const atOnce = async (destination: string, n: number) => {
+      const claimed = [];
+      for (let i = 0; i < n; i++) {
+        const c = await store.queueClaimed(page(now, destination), claim(now, 32, 2));
+        if (c) claimed.push(c);
+      }
+      return claimed;
+    };
+    // No row yet (never attempted): 2 of 5 claimed at once, not proven.
+    const fresh = await atOnce('new.test', 5);
+    expect(fresh).toHaveLength(2);
+    expect(fresh.every((c) => c.proven === false)).toBe(true);
+    // Healthy and acked, nothing failed since: the full cap.
+    await acked('acked.test', now, 0);
+    const proven = await atOnce('acked.test', 5);
+    expect(proven).toHaveLength(5);
+    expect(proven.every((c) => c.proven === true)).toBe(true);
+    // Healthy but failed since its last ack: back to the unproven cap.
+    await acked('flaky.test', now, 1);
+    expect(await atOnce('flaky.test', 5)).toHaveLength(2);
+    expect(UNPROVEN_MAX_IN_FLIGHT).toBeLessThan(32);
+  });
+
+  it('judges "proven" in SQL as isProvenDestination does', async () => {
+    const now = new Date();
+    const rows: [string, string, Date | null, number, boolean][] = [
+      ['a.test', 'healthy', now, 0, true],
+      ['b.test', 'healthy', null, 0, false],
+      ['c.test', 'healthy', now, 1, false],
+      ['d.test', 'backing_off', now, 1, false],
+      ['e.test', 'unreachable', now, 5, false],
+      ['f.test', 'stopped', now, 0, false],
+    ];
+    for (const [id, state, success, failures] of rows)
+      await dataSource.query(
+        `INSERT INTO destinations (server_id, state, since, last_success_at, consecutive_failures)
+         VALUES ($1, $2, $3, $4, $5)`,
+        [id, state, now, success, failures],
+      );
+    const judged: { server_id: string; proven: boolean }[] = await dataSource.query(
+      `SELECT w.id AS server_id, COALESCE(${PROVEN_DESTINATION_SQL}, false) AS proven
+       FROM (VALUES ('a.test'), ('b.test'), ('c.test'), ('d.test'), ('e.test'), ('f.test'), ('none.test')) AS w(id)
+       LEFT JOIN destinations d ON d.server_id = w.id ORDER BY w.id`,
+    );
+    const expected = rows.map(([id, state, success, failures]) => ({
+      server_id: id,
+      proven: isProvenDestination({
+        state: state as 'healthy',
+        reason: null,
+        sinceMs: now.getTime(),
+        consecutiveFailures: failures,
+        lastSuccessMs: success?.getTime() ?? null,
+        lastError: null,
+        nextAttemptMs: null,
+      }),
+    }));
+    expected.push({ server_id: 'none.test', proven: isProvenDestination(null) });
+    expect(judged).toEqual(expected);
+    expect(rows.map((r) => r[4])).toEqual(expected.slice(0, 6).map((e) => e.proven));
+  });
+
+  it('claims for unproven destinations only up to their cap and the room left for them, proven ones in full', async () => {
+    const now = Date.now();
+    const store = new MessageStore(dataSource);
+    await acked('acked.test', now, 0);
+    for (const destination of ['acked.test', 'dead1.test', 'dead2.test', 'dead3.test'])
+      for (let i = 0; i < 10; i++) await store.queueFederated(page(now, destination));
+    const claimed = await store.claimDue(100, now, LEASE_MS, 5, 32, { cap: 4, room: 6 });
+    const by = (d: string) => claimed.filter((c) => c.destination === d);
+    expect(by('acked.test')).toHaveLength(10);
+    expect(by('acked.test').every((c) => c.proven)).toBe(true);
+    const unproven = claimed.filter((c) => c.destination !== 'acked.test');
+    expect(unproven).toHaveLength(6);
+    expect(unproven.every((c) => !c.proven)).toBe(true);
+    for (const d of ['dead1.test', 'dead2.test', 'dead3.test'])
+      expect(by(d).length).toBeLessThanOrEqual(4);
+    // The caps count live claims: the next claim adds at most up to 4 per unproven destination.
+    const more = await store.claimDue(100, now + 1, LEASE_MS, 5, 32, { cap: 4, room: 100 });
+    for (const d of ['dead1.test', 'dead2.test', 'dead3.test'])
+      expect(by(d).length + more.filter((c) => c.destination === d).length).toBe(4);
   });
 });
