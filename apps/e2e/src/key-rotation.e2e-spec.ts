@@ -20,8 +20,10 @@ import { REPO_ROOT, TestServer, call, eventually } from '@pager/testing';
  * page each other; C rotates its key with `fedctl keys rotate` (files, then both services
  * reload); A and B, which pinned C's old key, move their pins without any operator action,
  * and pages keep flowing both ways before, during and after. A page C still signs with its
- * old key right after the switch is accepted (grace). A fourth server D that meets C only
- * after the rotation pins the new key, and pages flow between D and C.
+ * old key right after the switch is refused by A with `401 key_mismatch`, as the protocol
+ * says (A runs with the default settings); B, whose operator opted into KEY_ROTATION_GRACE_MS
+ * (outside the protocol), takes it. A fourth server D that meets C only after the rotation
+ * pins the new key, and pages flow between D and C.
  */
 const FEDCTL = join(REPO_ROOT, 'dist', 'apps', 'fedctl', 'main.js');
 const timers = { ACK_TIMEOUT_MS: '2000', RETRY_DELAY_MS: '1500', DELIVERY_ATTEMPTS: '5' };
@@ -32,10 +34,11 @@ const C_PREVIOUS = join(keyDir, 'server-key.previous.pem');
 describe('key rotation across four servers', () => {
   const a = new TestServer({ serverId: 'rot-a', host: '127.0.0.81', env: timers });
   const bootstrap = { BOOTSTRAP_SERVERS: 'http://127.0.0.81:4100/discovery' };
+  // B opts into the grace for a key its pin moved away from (default 0: off).
   const b = new TestServer({
     serverId: 'rot-b',
     host: '127.0.0.82',
-    env: { ...timers, ...bootstrap },
+    env: { ...timers, ...bootstrap, KEY_ROTATION_GRACE_MS: '600000' },
   });
   const c = new TestServer({
     serverId: 'rot-c',
@@ -236,30 +239,43 @@ describe('key rotation across four servers', () => {
     );
 
     // C, still signing with its old key a moment after the switch (a replica not reloaded
-    // yet): A takes the page within the grace, though its pin may have moved already.
-    const late = signObject(
-      {
-        version: PROTOCOL_VERSION,
-        message_id: newMessageId(),
-        message_type: 'pager',
-        from: 'chen@rot-c',
-        to: 'alice@rot-a',
-        content: 'signed with the old key after the switch',
-        priority: 1,
-        timestamp: formatProtocolTimestamp(Date.now()),
-        sender_fingerprint: oldFingerprint,
-      },
-      oldKey,
-    );
-    // A's adapter holds C's new key by now (C's pages with it made A refresh).
-    const lateAnswer = await call(a.adapter!.baseUrl, 'POST', '/federation/messages', late);
-    expect({ status: lateAnswer.status, ack: lateAnswer.body.status }).toEqual({
+    // yet). A and B hold C's new key by now (C's pages with it made them refresh).
+    const late = (to: string) =>
+      signObject(
+        {
+          version: PROTOCOL_VERSION,
+          message_id: newMessageId(),
+          message_type: 'pager',
+          from: 'chen@rot-c',
+          to,
+          content: 'signed with the old key after the switch',
+          priority: 1,
+          timestamp: formatProtocolTimestamp(Date.now()),
+          sender_fingerprint: oldFingerprint,
+        },
+        oldKey,
+      );
+    const postLate = (server: TestServer, to: string) =>
+      call(server.adapter!.baseUrl, 'POST', '/federation/messages', late(to));
+    // A, with the default settings: the key does not match the pin, key_mismatch (after A
+    // refreshed C's key, which still names the new one).
+    const refused = await postLate(a, 'alice@rot-a');
+    expect({ status: refused.status, error: refused.body.error }).toEqual({
+      status: 401,
+      error: 'key_mismatch',
+    });
+    expect(a.adapter!.events('federation.previous_key_accepted')).toEqual([]);
+    // B opted into KEY_ROTATION_GRACE_MS: it takes the page within the grace.
+    const accepted = await postLate(b, 'bruno@rot-b');
+    expect({ status: accepted.status, ack: accepted.body.status }).toEqual({
       status: 200,
       ack: 'delivered',
     });
-    expect(a.adapter!.events('federation.previous_key_accepted')).toEqual([
-      expect.objectContaining({ server_id: 'rot-c', fingerprint: oldFingerprint }),
-    ]);
+    expect(b.adapter!.events('federation.previous_key_accepted')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ server_id: 'rot-c', fingerprint: oldFingerprint }),
+      ]),
+    );
 
     // D meets C only now: it pins the new key, and pages flow between D and C.
     await d.start();

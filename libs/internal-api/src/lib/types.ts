@@ -67,8 +67,9 @@ export interface RouteAnswer {
   source: 'self' | 'cache' | 'query';
   /**
    * The key the pin last moved away from and when (ISO-8601), once a rotation moved it
-   * (docs/protocol.md §14): the adapter accepts messages and acks still signed with it for
-   * KEY_ROTATION_GRACE_MS after `rotated_at`.
+   * (docs/protocol.md §14). By default the adapter refuses messages and acks still signed
+   * with it (key_mismatch, as the protocol says); only an operator opt-in,
+   * KEY_ROTATION_GRACE_MS > 0, accepts them for that long after `rotated_at`.
    */
   previous_key?: { public_key: string; fingerprint: string; rotated_at: string };
 }

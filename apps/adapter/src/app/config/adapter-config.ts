@@ -17,12 +17,17 @@ export interface AdapterConfig extends CommonConfig {
   /** Pages of one destination in flight at once, over all replicas. */
   destinationMaxInFlight: number;
   /**
-   * KEY_ROTATION_GRACE_MS: after our daemon moved a peer's pin to its new key, how long
-   * messages and acks still signed with the key it moved away from are accepted (ms;
-   * docs/protocol.md §14). 0: never.
+   * KEY_ROTATION_GRACE_MS (ms), default 0 (off): the protocol (docs/protocol.md §6) refuses a
+   * message or ack whose key is not the pinned one (`key_mismatch`), the key a rotation just
+   * moved the pin away from included. An operator may opt into accepting messages and acks
+   * still signed with that key for this long after the move (docs/protocol.md §14), outside
+   * the protocol: for that long a compromised old key still passes as the peer.
    */
   keyRotationGraceMs: number;
 }
+
+/** KEY_ROTATION_GRACE_MS when unset: no grace, the key a pin moved away from is refused. */
+export const DEFAULT_KEY_ROTATION_GRACE_MS = 0;
 
 export function loadAdapterConfig(env: Env = process.env): AdapterConfig {
   const common = loadCommonConfig('adapter', env);
@@ -37,7 +42,12 @@ export function loadAdapterConfig(env: Env = process.env): AdapterConfig {
     breakerThreshold: read.int('DELIVERY_BREAKER_THRESHOLD', 5, 1, 1000),
     probeIntervalMs: read.int('DELIVERY_PROBE_INTERVAL_MS', 60_000, 100, 86_400_000),
     destinationMaxInFlight: read.int('DELIVERY_DESTINATION_MAX_IN_FLIGHT', 32, 1, 128),
-    keyRotationGraceMs: read.int('KEY_ROTATION_GRACE_MS', 600_000, 0, 86_400_000),
+    keyRotationGraceMs: read.int(
+      'KEY_ROTATION_GRACE_MS',
+      DEFAULT_KEY_ROTATION_GRACE_MS,
+      0,
+      86_400_000,
+    ),
     pagerWebhookSecret: read.secret('PAGER_WEBHOOK_SECRET'),
     pagerWebhookUrl:
       read.string('PAGER_WEBHOOK_URL') !== undefined

@@ -29,7 +29,12 @@ import { DiscoveryClientService } from '../discovery-client/discovery-client.ser
 import type { Route } from '../discovery-client/route';
 import { MessageRow, toMessageView } from '../messages/message-view';
 import { WebhooksService } from '../webhooks/webhooks.service';
-import { afterKeyMismatch, ackKeysFor, isRotating } from '../discovery-client/key-rotation-rules';
+import {
+  KEY_MISMATCH_RETRIED,
+  afterKeyMismatch,
+  ackKeysFor,
+  isRotating,
+} from '../discovery-client/key-rotation-rules';
 import { verifyAck } from './ack-verification';
 import { DaemonHealthLog } from './daemon-health-log';
 import { AttemptSignal, UNPROVEN_MAX_IN_FLIGHT, unprovenRoom } from './destination-rules';
@@ -488,8 +493,10 @@ export class DeliveryService {
   /**
    * One request under one deadline, the ack timeout, for all of it: connect, TLS, headers
    * and body (a receiver trickling its body is cut at the deadline, not at a gap).
-   * During our key rotation, a `401 key_mismatch` is answered by pushing our announcement
-   * and sending once more (`retried`: this is that second request; docs/protocol.md §2).
+   * During our key rotation, the first `401 key_mismatch` a page ever gets is answered by
+   * pushing our announcement and sending once more within this attempt (`retried`: this is
+   * that second request); it is recorded as `key_mismatch_retried` and spends no attempt.
+   * Any later key_mismatch for the page is final (docs/protocol.md §6, §14).
    */
   private async send(
     page: ClaimedPage,
@@ -558,12 +565,27 @@ export class DeliveryService {
     }
     const code = errorCodeOf(res.data) ?? `http_${res.status}`;
     if (res.status === 401 && code === 'key_mismatch') {
-      const decision = afterKeyMismatch({
-        rotating: isRotating(this.serverKey.previousSinceMs, Date.now()),
-        retried,
-      });
-      if (decision === 'push_and_retry' && !signal.aborted) {
+      const rotating = isRotating(this.serverKey.previousSinceMs, Date.now());
+      // Once per page: this request is the retry, or an earlier attempt already had it.
+      const retriedBefore =
+        retried ||
+        (rotating && (await this.outbox.hadAttemptOutcome(page.id, KEY_MISMATCH_RETRIED)));
+      if (afterKeyMismatch({ rotating, retriedBefore }) === 'push_and_retry' && !signal.aborted) {
         const pushed = await this.discovery.pushOwnAnnouncement();
+        // Written before the retry leaves, so that a later attempt (here or on another
+        // replica) finds the page's one retry spent even if this process dies meanwhile.
+        await this.outbox.recordAttempt({
+          messageRowId: page.id,
+          attempt: page.attempts,
+          probe: page.probe,
+          startedAt: new Date(startedMs),
+          durationMs: Date.now() - startedMs,
+          httpStatus: res.status,
+          error: code,
+          outcome: KEY_MISMATCH_RETRIED,
+          digest: messageDigest(signed),
+        });
+        this.metrics.deliveryAttempts.inc({ result: KEY_MISMATCH_RETRIED });
         this.logger.event(
           'federation.key_mismatch_retry',
           { message_id: page.message_id, destination: page.destination, pushed },
@@ -571,7 +593,7 @@ export class DeliveryService {
         );
         return this.send(page, signed, payload, digests, route, signal, true);
       }
-      if (decision !== 'refused') return done({ kind: 'transient', error: code }, res.status);
+      // Otherwise a final 4xx, below.
     }
     if (res.status === 429 || res.status >= 500)
       return done({ kind: 'transient', error: code, retryAfterSeconds }, res.status);
@@ -580,11 +602,12 @@ export class DeliveryService {
   }
 
   /**
-   * The ack checked against the destination's pinned key, or the key a rotation just moved
-   * the pin away from (KEY_ROTATION_GRACE_MS). An ack whose signature fits neither may come
-   * from a destination that rotated since we resolved it: our daemon refreshes its key (at
-   * most once a minute) and the same ack is checked once more against the pin as it then
-   * stands (docs/protocol.md §14).
+   * The ack checked against the destination's pinned key (and, only when the operator opted
+   * into KEY_ROTATION_GRACE_MS, the key a rotation just moved the pin away from). An ack whose
+   * signature does not fit may come from a destination that rotated since we resolved it: our
+   * daemon refreshes its key (at most once a minute) and the same ack is checked once more
+   * against the pin as it then stands (docs/protocol.md §14). An ack still signed with the
+   * old key is `ack_signature_invalid` by default: the page is not delivered by it.
    */
   private async verifyAckOf(
     page: ClaimedPage,

@@ -1,5 +1,6 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { fingerprint } from '@pager/protocol';
+import { DEFAULT_KEY_ROTATION_GRACE_MS } from '../config/adapter-config';
 import {
   ackKeysFor,
   ROTATION_RETRY_WINDOW_MS,
@@ -48,6 +49,11 @@ describe(withinRotationGrace.name, () => {
   it('refuses it always with a grace of 0', () => {
     expect(withinRotationGrace(NOW, NOW, 0)).toBe(false);
   });
+
+  it('refuses it by default: the grace is an opt-in outside the protocol', () => {
+    expect(DEFAULT_KEY_ROTATION_GRACE_MS).toBe(0);
+    expect(withinRotationGrace(NOW, NOW, DEFAULT_KEY_ROTATION_GRACE_MS)).toBe(false);
+  });
 });
 
 describe(senderKeyFor.name, () => {
@@ -69,6 +75,10 @@ describe(senderKeyFor.name, () => {
     expect(senderKeyFor(route(NOW - GRACE - 1), old.fp, NOW, GRACE)).toBeNull();
   });
 
+  it('finds no key for the old fingerprint by default, even right after the move', () => {
+    expect(senderKeyFor(route(NOW), old.fp, NOW, DEFAULT_KEY_ROTATION_GRACE_MS)).toBeNull();
+  });
+
   it('finds no key for a fingerprint that is neither', () => {
     expect(senderKeyFor(route(NOW), 'ab'.repeat(32), NOW, GRACE)).toBeNull();
   });
@@ -87,22 +97,30 @@ describe(ackKeysFor.name, () => {
     expect(ackKeysFor(route(NOW - GRACE), NOW, GRACE)).toEqual([pinned.key]);
   });
 
+  it('tries only the pinned key by default, even right after the move', () => {
+    expect(ackKeysFor(route(NOW), NOW, DEFAULT_KEY_ROTATION_GRACE_MS)).toEqual([pinned.key]);
+  });
+
   it('tries only the pinned key when the pin never rotated', () => {
     expect(ackKeysFor(route(), NOW, GRACE)).toEqual([pinned.key]);
   });
 });
 
 describe(afterKeyMismatch.name, () => {
-  it('pushes the announcement and retries once while we rotate', () => {
-    expect(afterKeyMismatch({ rotating: true, retried: false })).toBe('push_and_retry');
+  it('pushes the announcement and retries while we rotate and the page was never retried', () => {
+    expect(afterKeyMismatch({ rotating: true, retriedBefore: false })).toBe('push_and_retry');
   });
 
-  it('leaves the page for the next scheduled attempt when the retry got key_mismatch too', () => {
-    expect(afterKeyMismatch({ rotating: true, retried: true })).toBe('transient');
+  it('is final once the page had its one retry (in this attempt or an earlier one)', () => {
+    expect(afterKeyMismatch({ rotating: true, retriedBefore: true })).toBe('refused');
   });
 
   it('takes key_mismatch as a final refusal when we are not rotating', () => {
-    expect(afterKeyMismatch({ rotating: false, retried: false })).toBe('refused');
+    expect(afterKeyMismatch({ rotating: false, retriedBefore: false })).toBe('refused');
+  });
+
+  it('is final when not rotating, retried before or not', () => {
+    expect(afterKeyMismatch({ rotating: false, retriedBefore: true })).toBe('refused');
   });
 });
 

@@ -10,7 +10,7 @@ import { JsonLogger, RateLimitStore, ServerKey } from '@pager/server-kit';
 import { Registry } from 'prom-client';
 import { testVectors } from '@pager/testing';
 import { AdapterMetrics } from '../common/adapter-metrics';
-import type { AdapterConfig } from '../config/adapter-config';
+import { AdapterConfig, DEFAULT_KEY_ROTATION_GRACE_MS } from '../config/adapter-config';
 import type { DiscoveryClientService } from '../discovery-client/discovery-client.service';
 import type { UsersService } from '../users/users.service';
 import type { DeliveryScheduler } from '../delivery/delivery.scheduler';
@@ -27,6 +27,7 @@ describe(InboundService.name, () => {
     serverId: 'home.test',
     maxClockSkewMs: 300_000,
     rateLimitMessagesPerHour: 1000,
+    keyRotationGraceMs: DEFAULT_KEY_ROTATION_GRACE_MS,
   } as AdapterConfig;
   let discovery: {
     isBlocked: jest.Mock;
@@ -229,6 +230,57 @@ describe(InboundService.name, () => {
     it('does not refresh a sender whose fingerprint matches the pin', async () => {
       await sut.receive(message());
       expect(discovery.refreshSender).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('a sender still signing with the key our pin moved away from', () => {
+    const rotated = v.keys['mirah.example.com (rotated)'];
+    // Our pin moved from mirah's first key to the rotated one a second ago.
+    const movedRoute = () => ({
+      serverId: 'mirah.example.com',
+      federationUrl: 'https://x/federation',
+      publicKey: parsePublicKey(rotated.public_key),
+      fingerprint: rotated.fingerprint,
+      previous: {
+        publicKey: parsePublicKey(mirah.public_key),
+        fingerprint: mirah.fingerprint,
+        rotatedAtMs: Date.now() - 1_000,
+      },
+    });
+    let events: { event: string }[];
+
+    beforeEach(() => {
+      discovery.resolveSender.mockResolvedValue({ kind: 'found', route: movedRoute() });
+      discovery.refreshSender.mockResolvedValue(movedRoute());
+      events = [];
+      jest
+        .spyOn(JsonLogger.prototype, 'event')
+        .mockImplementation((event: string) => void events.push({ event }));
+    });
+
+    afterEach(() => {
+      config.keyRotationGraceMs = DEFAULT_KEY_ROTATION_GRACE_MS;
+      jest.restoreAllMocks();
+    });
+
+    it('answers key_mismatch by default (docs/protocol.md §6), after refreshing the key once', async () => {
+      expect((await refusal(message())).code).toBe('key_mismatch');
+      expect(discovery.refreshSender).toHaveBeenCalledTimes(1);
+      expect(receipts.recordOnce).not.toHaveBeenCalled();
+      expect(rateLimits.consume).not.toHaveBeenCalled();
+    });
+
+    it('takes it within KEY_ROTATION_GRACE_MS when the operator opted in (outside the protocol)', async () => {
+      config.keyRotationGraceMs = 600_000;
+      const ack = await sut.receive(message());
+      expect(ack.status).toBe('delivered');
+      expect(discovery.refreshSender).not.toHaveBeenCalled();
+      expect(events.map((e) => e.event)).toContain('federation.previous_key_accepted');
+    });
+
+    it('answers key_mismatch with the opt-in once its grace has passed', async () => {
+      config.keyRotationGraceMs = 500;
+      expect((await refusal(message())).code).toBe('key_mismatch');
     });
   });
 

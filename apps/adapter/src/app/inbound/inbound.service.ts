@@ -169,7 +169,8 @@ export class InboundService implements OnApplicationBootstrap, BeforeApplication
       throw new ProtocolError('unknown_server', `no key known for ${sender}`);
     const route = lookup.route;
     const nowMs = Date.now();
-    // The pinned key, or the one a rotation just moved the pin away from (grace, §14).
+    // The pinned key. The one a rotation just moved the pin away from only if the operator
+    // opted into KEY_ROTATION_GRACE_MS (off by default: the protocol answers key_mismatch, §6).
     let senderKey = senderKeyFor(
       route,
       message.sender_fingerprint,

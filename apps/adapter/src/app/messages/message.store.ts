@@ -101,7 +101,11 @@ export interface AttemptRecord {
   durationMs: number;
   httpStatus: number | null;
   error: string | null;
-  /** delivered, rejected, refused (a final 4xx), transient (to be retried or failed). */
+  /**
+   * delivered, rejected, refused (a final 4xx), transient (to be retried or failed), or
+   * key_mismatch_retried (a `401 key_mismatch` during our key rotation, answered by the
+   * page's one immediate retry; it spends no attempt: docs/protocol.md §14).
+   */
   outcome: string;
   digest: string | null;
 }
@@ -635,6 +639,19 @@ export class MessageStore {
       ],
     );
     return items.map(() => undefined);
+  }
+
+  /**
+   * Whether the history of the page in row `messageRowId` holds a request that ended with
+   * `outcome` (e.g. `key_mismatch_retried`: the page's one retry after key_mismatch is
+   * spent, docs/protocol.md §14). Reads rows already written (`recordAttempt` resolved).
+   */
+  async hadAttemptOutcome(messageRowId: string, outcome: string): Promise<boolean> {
+    const rows: { found: boolean }[] = await this.db.query(
+      `SELECT EXISTS (SELECT 1 FROM delivery_attempts WHERE message_row_id = $1 AND outcome = $2) AS found`,
+      [messageRowId, outcome],
+    );
+    return rows[0]?.found === true;
   }
 
   /** The attempt history of the page in row `messageRowId`, oldest first (at most 100). */

@@ -2,8 +2,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Key rotation (docs/protocol.md §2 and §14):
- * - `pins` keeps the key a rotation moved away from, and when, so that the adapter can
- *   accept messages and acks still signed with it for KEY_ROTATION_GRACE_MS;
+ * - `pins` keeps the key a rotation moved away from, and when, so that an adapter whose
+ *   operator opted into KEY_ROTATION_GRACE_MS (off by default, outside the protocol) can
+ *   accept messages and acks still signed with it for that long;
  * - `own_key_rotations` records when this server started announcing a key with a
  *   rotation_signature by the previous one (owner: KeyRotationStore), so that every replica
  *   and every restart ends the rotation_signature at the same time, one announcement

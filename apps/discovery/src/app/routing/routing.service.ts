@@ -19,9 +19,9 @@ export interface Route {
   fingerprint: string;
   source: 'self' | 'cache' | 'query';
   /**
-   * The key the pin last moved away from, and when (docs/protocol.md §14: the adapter accepts
-   * messages and acks still signed with it for KEY_ROTATION_GRACE_MS). Absent before any
-   * rotation, and for our own server.
+   * The key the pin last moved away from, and when (docs/protocol.md §14: an adapter accepts
+   * messages and acks still signed with it only if its operator opted into
+   * KEY_ROTATION_GRACE_MS, off by default). Absent before any rotation, and for our own server.
    */
   previous_key?: { public_key: string; fingerprint: string; rotated_at: string };
 }
