@@ -1,5 +1,6 @@
 export * from './lib/config/env-reader';
 export * from './lib/config/common-config';
+export * from './lib/config/database-url';
 export * from './lib/logging/json-logger';
 export * from './lib/database/embedded-postgres';
 export * from './lib/database/open-database';

@@ -392,6 +392,28 @@ describe('internal API', () => {
     expect((await call('GET', '/api/v1/reputation/never-seen.example')).status).toBe(404);
   });
 
+  it('counts rate_limit_violation reports in rate_limit_violations (-2 each), not in reports', async () => {
+    const report = (reason: string) =>
+      call('POST', '/api/v1/reputation/report', {
+        server_id: 'flooder.example.com',
+        reason,
+        details: 'messages per hour exceeded',
+      });
+    expect((await report('rate_limit_violation')).status).toBe(201);
+    expect((await report('rate_limit_violation')).status).toBe(201);
+    expect((await report('spam')).status).toBe(201);
+    const { status, body } = await call('GET', '/api/v1/reputation/flooder.example.com');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      server_id: 'flooder.example.com',
+      reports: 1,
+      rate_limit_violations: 2,
+      key_conflicts: 0,
+      score: 100 - 5 - 2 * 2,
+      blocked: false,
+    });
+  });
+
   it('forgets a pin, then 404s', async () => {
     expect((await call('DELETE', '/api/v1/pins/mirah.example.com')).status).toBe(204);
     expect((await call('DELETE', '/api/v1/pins/mirah.example.com')).status).toBe(404);

@@ -97,7 +97,9 @@ export interface ReputationReportRequest {
 export interface ReputationAnswer {
   server_id: string;
   score: number;
+  /** Reports with any reason but `rate_limit_violation`. */
   reports: number;
+  /** `rate_limit_violation` reports plus the violations of the daemon's own limits. */
   rate_limit_violations: number;
   key_conflicts: number;
   blocked: boolean;

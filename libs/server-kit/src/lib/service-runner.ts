@@ -7,7 +7,12 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { CommonConfig } from './config/common-config';
 import { ConfigError, Env } from './config/env-reader';
 import { DatabaseMonitor } from './database/database-monitor';
-import { OpenDatabaseOptions, databaseOptionsFrom, openDatabase } from './database/open-database';
+import {
+  DatabaseConnectError,
+  OpenDatabaseOptions,
+  databaseOptionsFrom,
+  openDatabase,
+} from './database/open-database';
 import { BodyLimits, createHttpApp, createOpenApiDocument } from './http/create-http-app';
 import { ServerKey, loadServerKeys } from './keys/server-key';
 import { JsonLogger } from './logging/json-logger';
@@ -120,7 +125,7 @@ export function runService<C extends CommonConfig>(definition: ServiceDefinition
     },
     (err: unknown) => {
       const reason =
-        err instanceof ConfigError
+        err instanceof ConfigError || err instanceof DatabaseConnectError
           ? err.message
           : err instanceof Error
             ? `${err.name}: ${err.message}`

@@ -20,6 +20,9 @@ import {
  * - `silent`: read the request, never answer, store nothing (a black hole);
  * - `trickle`: store, send the headers of a correct ack, then one body byte per `trickleMs`;
  * - `refuse_503`: store nothing, answer 503;
+ * - `rate_limited_far`: store nothing, answer `429 rate_limited` with `Retry-After: 999999`
+ *   (11.5 days: a receiver asking more than a sender should grant);
+ * - `unavailable_far`: store nothing, answer `503` with `Retry-After: 999999`;
  * - `key_mismatch`: store nothing, answer `401 key_mismatch` (its pin of the sender is another
  *   key: a sender that just rotated, docs/protocol.md §2).
  */
@@ -32,6 +35,8 @@ export type ReceiverBehaviour =
   | 'silent'
   | 'trickle'
   | 'refuse_503'
+  | 'rate_limited_far'
+  | 'unavailable_far'
   | 'key_mismatch';
 
 export interface StrictReceiverOptions {
@@ -137,6 +142,13 @@ export class StrictReceiver {
         this.refuse(res, 401, 'key_mismatch');
         return;
       }
+      if (behaviour === 'rate_limited_far' || behaviour === 'unavailable_far') {
+        const limited = behaviour === 'rate_limited_far';
+        this.refuse(res, limited ? 429 : 503, limited ? 'rate_limited' : 'unavailable', {
+          'retry-after': '999999',
+        });
+        return;
+      }
       const sender = String(message.from ?? '').split('@')[1] ?? '';
       const key = `${sender}\u0000${messageId}`;
       if (!this.stored.has(key)) this.stored.set(key, { message, digest: messageDigest(message) });
@@ -189,8 +201,13 @@ export class StrictReceiver {
     );
   }
 
-  private refuse(res: ServerResponse, status: number, error: string): void {
-    res.writeHead(status, { 'content-type': 'application/json' });
+  private refuse(
+    res: ServerResponse,
+    status: number,
+    error: string,
+    headers: Record<string, string> = {},
+  ): void {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify({ error, message: error }));
   }
 }

@@ -37,11 +37,23 @@ import {
 } from '../discovery-client/key-rotation-rules';
 import { verifyAck } from './ack-verification';
 import { DaemonHealthLog } from './daemon-health-log';
-import { AttemptSignal, UNPROVEN_MAX_IN_FLIGHT, unprovenRoom } from './destination-rules';
+import {
+  AttemptSignal,
+  DestinationState,
+  UNPROVEN_MAX_IN_FLIGHT,
+  unprovenRoom,
+} from './destination-rules';
 import { DestinationStore } from './destination.store';
 import { AttemptRecord, ClaimedPage, MessageStore, QueuedPage } from '../messages/message.store';
 import { mayClaimAtOnce } from './claim-at-once';
-import { AttemptOutcome, NextStep, nextStep, parseRetryAfter } from './retry-schedule';
+import {
+  AttemptOutcome,
+  NextStep,
+  nextStep,
+  pageHoldEndMs,
+  parseRetryAfter,
+  withinHold,
+} from './retry-schedule';
 
 /** Pages claimed at once by one replica. */
 export const MAX_IN_FLIGHT = 128;
@@ -356,7 +368,8 @@ export class DeliveryService {
       await this.outbox.handBack(page, Date.now(), outcome.error);
       return;
     }
-    const step = nextStep(page.attempts, outcome, Date.now(), this.config);
+    const nowMs = Date.now();
+    let step = nextStep(page.attempts, outcome, nowMs, this.config);
     if (step.action === 'finish') {
       // The page's last attempt: its history row is written by the statement of the final
       // status (one commit fewer). The destination's (breaker) update is another table with
@@ -370,21 +383,36 @@ export class DeliveryService {
       if (row) this.logFinal(page, step.status, step.lastError, sent.outcome.kind);
       return;
     }
-    await Promise.all([
+    const retryAt = step.action === 'retry' ? step.atMs : undefined;
+    const [, after] = await Promise.all([
       this.recordAttempt(page, sent, page.probe),
-      this.updateDestination(page, sent),
+      this.updateDestination(page, sent, retryAt),
     ]);
+    if (step.action === 'retry' && after?.state === 'unreachable') {
+      // The breaker is open (this failure or another page's opened it): the page's hold
+      // runs from then, and its retry must not fall after the hold's end.
+      const holdEndMs = pageHoldEndMs(page.created_at.getTime(), after, nowMs, this.config.holdMs);
+      step = { ...step, atMs: withinHold(step.atMs, nowMs, holdEndMs) };
+    }
     await this.apply(page, step, sent);
   }
 
-  /** The breaker rules over this attempt; a change of state is logged once, here. */
-  private async updateDestination(page: ClaimedPage, sent: SentAttempt): Promise<void> {
+  /**
+   * The breaker rules over this attempt; a change of state is logged once, here. `retryAtMs`:
+   * when the page goes again, if it does (the destination's `next_attempt_at` agrees).
+   * Answers the destination's state after it, or undefined if none was recorded.
+   */
+  private async updateDestination(
+    page: ClaimedPage,
+    sent: SentAttempt,
+    retryAtMs?: number,
+  ): Promise<DestinationState | undefined> {
     const o = sent.outcome;
     let signal: AttemptSignal;
     if (o.kind === 'delivered' || o.kind === 'rejected') signal = 'ack';
     else if (o.kind === 'refused' || sent.httpStatus === 429) signal = 'answered';
     else if (o.kind === 'transient') signal = 'failure';
-    else return;
+    else return undefined;
     const error = o.kind === 'transient' || o.kind === 'refused' ? o.error : null;
     let change;
     try {
@@ -394,6 +422,7 @@ export class DeliveryService {
         error,
         Date.now(),
         this.config,
+        retryAtMs,
       );
     } catch (err) {
       // The destination's state is bookkeeping: the page's own outcome is applied regardless.
@@ -402,7 +431,7 @@ export class DeliveryService {
         { destination: page.destination, error: (err as Error).message },
         'error',
       );
-      return;
+      return undefined;
     }
     if (change.before.state !== change.after.state) {
       this.logger.event(
@@ -422,6 +451,7 @@ export class DeliveryService {
       // Closed breaker: the pages that waited flow again (bounded by the per-destination cap).
       if (change.after.state === 'healthy') this.slotFreed();
     }
+    return change.after;
   }
 
   /** An attempt that ended before any request left (blocked, unknown domain). */

@@ -155,3 +155,40 @@ describe('destination rules', () => {
     expect(unprovenRoom({ maxInFlight: 1, inFlight: 0, unprovenInFlight: 0 })).toBe(1);
   });
 });
+
+describe("afterAttempt with the page's retry time (Retry-After)", () => {
+  const fresh = newDestination(0);
+
+  it("makes a backing_off destination's next attempt the page's retry", () => {
+    const s = afterAttempt(fresh, 'failure', 'http_503', 100, policy, 100 + 600_000);
+    expect(s).toMatchObject({ state: 'backing_off', nextAttemptMs: 100 + 600_000 });
+  });
+
+  it('keeps the retry delay when the page does not go again (its last attempt)', () => {
+    expect(afterAttempt(fresh, 'failure', 'http_503', 100, policy).nextAttemptMs).toBe(1_100);
+  });
+
+  it("moves a backing_off destination's next attempt to a 429's retry, changing nothing else", () => {
+    const backingOff = afterAttempt(fresh, 'failure', 'ack_timeout', 100, policy);
+    const s = afterAttempt(backingOff, 'answered', 'rate_limited', 200, policy, 200 + 3_600_000);
+    expect(s).toEqual({ ...backingOff, lastError: 'rate_limited', nextAttemptMs: 3_600_200 });
+  });
+
+  it('leaves a healthy destination healthy with no next attempt on a 429 (ee2c569: answered proves nothing)', () => {
+    const acked = afterAttempt(fresh, 'ack', null, 10, policy);
+    const s = afterAttempt(acked, 'answered', 'rate_limited', 20, policy, 3_600_020);
+    expect(s).toEqual({ ...acked, lastError: 'rate_limited' });
+    expect(isProvenDestination(s)).toBe(true);
+  });
+
+  it('keeps the probe schedule when the failure opens the breaker or a probe fails', () => {
+    const two = failTimes(2, fresh, 0);
+    const open = afterAttempt(two, 'failure', 'http_503', 50, policy, 999_999);
+    expect(open).toMatchObject({ state: 'unreachable', nextAttemptMs: 50 + 10_000 });
+    const probed = afterAttempt(open, 'failure', 'http_503', 60_000, policy, 999_999);
+    expect(probed.nextAttemptMs).toBe(70_000);
+    expect(afterAttempt(open, 'answered', 'rate_limited', 61_000, policy, 999_999)).toMatchObject({
+      nextAttemptMs: 10_050,
+    });
+  });
+});

@@ -55,13 +55,21 @@ export function newDestination(nowMs: number): DestinationState {
   };
 }
 
-/** The state after an attempt (or a probe) to the destination ended with `signal` at `nowMs`. */
+/**
+ * The state after an attempt (or a probe) to the destination ended with `signal` at `nowMs`.
+ * `pageRetryAtMs`: when the attempt's page goes again (retry-schedule.ts `retryAtMs`: the
+ * retry delay, or the receiver's Retry-After, capped), if it does; a `backing_off`
+ * destination's `nextAttemptMs` is then that time, so that the destination and its page
+ * agree (a 429 with Retry-After too, which otherwise changes nothing). Without it, a
+ * failure sets `nowMs + retryDelayMs` as before.
+ */
 export function afterAttempt(
   current: DestinationState,
   signal: AttemptSignal,
   error: string | null,
   nowMs: number,
   policy: BreakerPolicy,
+  pageRetryAtMs?: number,
 ): DestinationState {
   if (signal === 'ack') {
     const base = { ...current, consecutiveFailures: 0, lastSuccessMs: nowMs };
@@ -74,7 +82,12 @@ export function afterAttempt(
       nextAttemptMs: null,
     };
   }
-  if (signal === 'answered') return { ...current, lastError: error ?? current.lastError };
+  if (signal === 'answered') {
+    const answered = { ...current, lastError: error ?? current.lastError };
+    return current.state === 'backing_off' && pageRetryAtMs !== undefined
+      ? { ...answered, nextAttemptMs: pageRetryAtMs }
+      : answered;
+  }
   const failures = current.consecutiveFailures + 1;
   const failed = { ...current, consecutiveFailures: failures, lastError: error };
   if (current.state === 'stopped') return failed;
@@ -94,7 +107,7 @@ export function afterAttempt(
     state: 'backing_off',
     reason: error,
     sinceMs: current.state === 'backing_off' ? current.sinceMs : nowMs,
-    nextAttemptMs: nowMs + policy.retryDelayMs,
+    nextAttemptMs: pageRetryAtMs ?? nowMs + policy.retryDelayMs,
   };
 }
 

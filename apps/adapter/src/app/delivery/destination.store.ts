@@ -91,6 +91,7 @@ export class DestinationStore {
 
   /**
    * Applies an attempt's outcome (breaker rules); answers the change if the state changed.
+   * `pageRetryAtMs`: when the attempt's page goes again, if it does (`afterAttempt`).
    *
    * Acks of one destination that end while an earlier ack of it is being recorded here join
    * that one (they happened at the same time): it leaves the destination healthy with its
@@ -104,8 +105,10 @@ export class DestinationStore {
     error: string | null,
     nowMs: number,
     policy: BreakerPolicy,
+    pageRetryAtMs?: number,
   ): Promise<StateChange> {
-    if (signal !== 'ack') return this.applyAttempt(serverId, signal, error, nowMs, policy);
+    if (signal !== 'ack')
+      return this.applyAttempt(serverId, signal, error, nowMs, policy, pageRetryAtMs);
     const running = this.acking.get(serverId);
     if (running !== undefined) {
       const joined = await running.catch(() => undefined);
@@ -127,9 +130,10 @@ export class DestinationStore {
     error: string | null,
     nowMs: number,
     policy: BreakerPolicy,
+    pageRetryAtMs?: number,
   ): Promise<StateChange> {
     return this.change(serverId, nowMs, (current) => {
-      const next = afterAttempt(current, signal, error, nowMs, policy);
+      const next = afterAttempt(current, signal, error, nowMs, policy, pageRetryAtMs);
       const quietSuccess =
         signal === 'ack' &&
         current.state === next.state &&

@@ -1,4 +1,13 @@
-import { nextStep, parseRetryAfter } from './retry-schedule';
+import {
+  RETRY_AFTER_CAP_MS,
+  RETRY_AFTER_SANE_MAX_SECONDS,
+  clampRetryAfterMs,
+  nextStep,
+  pageHoldEndMs,
+  parseRetryAfter,
+  retryAtMs,
+  withinHold,
+} from './retry-schedule';
 
 describe(nextStep.name, () => {
   const policy = { retryDelayMs: 30_000, deliveryAttempts: 3 };
@@ -85,11 +94,137 @@ describe(nextStep.name, () => {
 });
 
 describe(parseRetryAfter.name, () => {
+  const now = Date.parse('2025-10-15T10:00:00Z');
+
   it('reads delta-seconds and HTTP dates, and ignores garbage', () => {
-    const now = Date.parse('2025-10-15T10:00:00Z');
     expect(parseRetryAfter('7', now)).toBe(7);
+    expect(parseRetryAfter(' 0 ', now)).toBe(0);
     expect(parseRetryAfter('Wed, 15 Oct 2025 10:01:00 GMT', now)).toBe(60);
+    expect(parseRetryAfter('Wed, 15 Oct 2025 10:00:00 GMT', now)).toBeUndefined();
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
+    expect(parseRetryAfter(7, now)).toBeUndefined();
+    expect(parseRetryAfter(['7'], now)).toBeUndefined();
+  });
+
+  it('answers the value as sent, however large (the clamp decides)', () => {
+    expect(parseRetryAfter('999999', now)).toBe(999_999);
+    expect(parseRetryAfter('Thu, 15 Oct 2026 10:00:00 GMT', now)).toBe(365 * 86_400);
+  });
+
+  it('ignores negative, fractional and numeric-looking garbage', () => {
+    for (const garbage of ['-5', '1.5', '1e3', '0x10', '', '   ', 'NaN', 'Infinity', '7 s'])
+      expect(parseRetryAfter(garbage, now)).toBeUndefined();
+  });
+
+  it('ignores an HTTP date in the past', () => {
+    expect(parseRetryAfter('Tue, 14 Oct 2025 10:00:00 GMT', now)).toBeUndefined();
+    expect(parseRetryAfter('Thu, 01 Jan 1970 00:00:00 GMT', now)).toBeUndefined();
+  });
+});
+
+describe(clampRetryAfterMs.name, () => {
+  it('honours a Retry-After up to 1 h and up to DELIVERY_HOLD_MS', () => {
+    expect(RETRY_AFTER_CAP_MS).toBe(3_600_000);
+    expect(clampRetryAfterMs(120, 3_600_000)).toBe(120_000);
+    expect(clampRetryAfterMs(0, 3_600_000)).toBe(0);
+    expect(clampRetryAfterMs(999_999, 86_400_000)).toBe(3_600_000);
+    expect(clampRetryAfterMs(3_600, 600_000)).toBe(600_000);
+    expect(clampRetryAfterMs(3_600)).toBe(3_600_000);
+  });
+
+  it('ignores garbage: absent, NaN, infinite, negative, beyond a year', () => {
+    for (const garbage of [
+      undefined,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      -1,
+      RETRY_AFTER_SANE_MAX_SECONDS + 1,
+      1e21,
+    ])
+      expect(clampRetryAfterMs(garbage, 3_600_000)).toBeUndefined();
+    expect(clampRetryAfterMs(RETRY_AFTER_SANE_MAX_SECONDS, 3_600_000)).toBe(3_600_000);
+  });
+
+  it('never answers a negative wait for a negative hold', () => {
+    expect(clampRetryAfterMs(10, -5)).toBe(0);
+  });
+});
+
+describe(retryAtMs.name, () => {
+  const now = 1_000_000;
+
+  it('waits the retry delay, or the longer Retry-After', () => {
+    expect(retryAtMs({ nowMs: now, retryDelayMs: 30_000 })).toBe(now + 30_000);
+    expect(retryAtMs({ nowMs: now, retryDelayMs: 30_000, retryAfterMs: 5_000 })).toBe(now + 30_000);
+    expect(retryAtMs({ nowMs: now, retryDelayMs: 30_000, retryAfterMs: 90_000 })).toBe(
+      now + 90_000,
+    );
+  });
+
+  it("goes at the hold's end when the retry would fall after it", () => {
+    expect(
+      retryAtMs({
+        nowMs: now,
+        retryDelayMs: 30_000,
+        retryAfterMs: 3_600_000,
+        holdEndMs: now + 60_000,
+      }),
+    ).toBe(now + 60_000);
+    expect(retryAtMs({ nowMs: now, retryDelayMs: 30_000, holdEndMs: now + 10_000 })).toBe(
+      now + 10_000,
+    );
+  });
+
+  it("goes now when the hold's end has passed, never in the past", () => {
+    expect(retryAtMs({ nowMs: now, retryDelayMs: 30_000, holdEndMs: now - 5_000 })).toBe(now);
+    expect(withinHold(now - 1, now, undefined)).toBe(now);
+    expect(withinHold(now + 5, now, undefined)).toBe(now + 5);
+  });
+});
+
+describe(pageHoldEndMs.name, () => {
+  it('counts from the later of the creation and the breaker opening for an unreachable destination', () => {
+    expect(pageHoldEndMs(1_000, { state: 'unreachable', sinceMs: 5_000 }, 9_000, 60_000)).toBe(
+      65_000,
+    );
+    expect(pageHoldEndMs(7_000, { state: 'unreachable', sinceMs: 5_000 }, 9_000, 60_000)).toBe(
+      67_000,
+    );
+  });
+
+  it('is no sooner than now + hold for a destination that is not unreachable (or unknown)', () => {
+    expect(pageHoldEndMs(1_000, { state: 'backing_off', sinceMs: 5_000 }, 9_000, 60_000)).toBe(
+      69_000,
+    );
+    expect(pageHoldEndMs(1_000, null, 9_000, 60_000)).toBe(69_000);
+  });
+});
+
+describe('nextStep with a hold (Retry-After capped, never past the hold end)', () => {
+  const now = 1_000_000;
+  const held = { retryDelayMs: 30_000, deliveryAttempts: 3, holdMs: 3_600_000 };
+  const tooMany = (retryAfterSeconds: number | undefined) =>
+    ({ kind: 'transient', error: 'rate_limited', retryAfterSeconds }) as const;
+
+  it('caps Retry-After: 999999 at 1 h', () => {
+    expect(nextStep(1, tooMany(999_999), now, held)).toMatchObject({ atMs: now + 3_600_000 });
+  });
+
+  it('caps it at DELIVERY_HOLD_MS when that is shorter', () => {
+    expect(nextStep(1, tooMany(3_000), now, { ...held, holdMs: 600_000 })).toMatchObject({
+      atMs: now + 600_000,
+    });
+  });
+
+  it("retries at the page's hold end when that comes first", () => {
+    expect(nextStep(1, tooMany(3_000), now, held, now + 120_000)).toMatchObject({
+      atMs: now + 120_000,
+    });
+  });
+
+  it('keeps the normal schedule for garbage', () => {
+    for (const garbage of [Number.NaN, -3, 1e12, undefined])
+      expect(nextStep(1, tooMany(garbage), now, held)).toMatchObject({ atMs: now + 30_000 });
   });
 });

@@ -1,4 +1,5 @@
 import { CommonConfig, ConfigError, Env, EnvReader, loadCommonConfig } from '@pager/server-kit';
+import { PeerFileProbe, peerFileProblem, probePeerFile } from './peer-files';
 
 export interface DiscoveryConfig extends CommonConfig {
   bootstrapServers: string[];
@@ -31,7 +32,16 @@ export interface DiscoveryConfig extends CommonConfig {
   changeNotify: boolean;
 }
 
-export function loadDiscoveryConfig(env: Env = process.env): DiscoveryConfig {
+/**
+ * The discovery daemon's settings, validated (README.md, Configuration).
+ * @param probe looks at each PEER_FILES path (tests give a fake one).
+ * @throws ConfigError naming the variable and what is wrong; a PEER_FILES path that is
+ *   missing or cannot be read is one.
+ */
+export function loadDiscoveryConfig(
+  env: Env = process.env,
+  probe: (path: string) => PeerFileProbe = probePeerFile,
+): DiscoveryConfig {
   const common = loadCommonConfig('discovery', env);
   const read = new EnvReader(env);
   const bootstrapServers = read.list('BOOTSTRAP_SERVERS').map((url, i) => {
@@ -43,11 +53,16 @@ export function loadDiscoveryConfig(env: Env = process.env): DiscoveryConfig {
     }
     return url.replace(/\/+$/, '');
   });
+  const peerFiles = read.list('PEER_FILES');
+  for (const path of peerFiles) {
+    const problem = peerFileProblem(path, probe(path));
+    if (problem !== undefined) throw new ConfigError(problem);
+  }
   const announcementTtlMs = read.int('ANNOUNCEMENT_TTL_MS', 86_400_000, 60_000, 7 * 86_400_000);
   return {
     ...common,
     bootstrapServers,
-    peerFiles: read.list('PEER_FILES'),
+    peerFiles,
     gossipIntervalMs: read.int('GOSSIP_INTERVAL_MS', 30_000, 100, 3_600_000),
     gossipJitterMs: read.int('GOSSIP_JITTER_MS', 5_000, 0, 3_600_000),
     neighborCount: read.int('NEIGHBOR_COUNT', 8, 5, 10),

@@ -1,4 +1,9 @@
-import { computeScore, ReputationInput } from './reputation';
+import {
+  RATE_LIMIT_VIOLATION_REASON,
+  computeScore,
+  counterForReport,
+  ReputationInput,
+} from './reputation';
 
 const clean: ReputationInput = {
   reports: 0,
@@ -56,5 +61,24 @@ describe('computeScore', () => {
 
   it('always gives an integer', () => {
     expect(Number.isInteger(score({ reports: 1.5, invalidAnnouncements: 15 }))).toBe(true);
+  });
+});
+
+describe('counterForReport', () => {
+  it('counts a rate_limit_violation report as a rate-limit violation', () => {
+    expect(RATE_LIMIT_VIOLATION_REASON).toBe('rate_limit_violation');
+    expect(counterForReport('rate_limit_violation')).toBe('rate_limit_violations');
+  });
+
+  it.each(['spam', 'rate_limit', 'rate_limit_violations', 'Rate_Limit_Violation', ''])(
+    'counts %j as a report',
+    (reason) => {
+      expect(counterForReport(reason)).toBe('reports');
+    },
+  );
+
+  it('weighs a reported violation 2 points, a report 5', () => {
+    expect(score({ rateLimitViolations: 1 })).toBe(98);
+    expect(score({ reports: 1 })).toBe(95);
   });
 });

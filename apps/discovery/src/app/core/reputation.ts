@@ -5,7 +5,7 @@
  * | signal | weight | why |
  * |---|---|---|
  * | operator report | -5 each | a human judged it; several reports should matter |
- * | rate-limit violation | -2 each | often a misconfigured peer, not malice |
+ * | rate-limit violation | -2 each | often a misconfigured peer, not malice; reported ones (`counterForReport`) and this daemon's own |
  * | key conflict | -20 each | an announcement signed by another key: impersonation attempt or lost key |
  * | invalid announcements | -1 per full 10 | one-offs (clock skew) are noise; a stream is not |
  */
@@ -24,6 +24,23 @@ export const REPUTATION_WEIGHTS = {
   perKeyConflict: 20,
   perTenInvalidAnnouncements: 1,
 } as const;
+
+/**
+ * The reason of a report that says the server went over a rate limit (PROTOCOL.md §7): our
+ * adapter sends it each time a sender goes over its message limit (one per violation, not
+ * per refused request).
+ */
+export const RATE_LIMIT_VIOLATION_REASON = 'rate_limit_violation';
+
+/**
+ * Which reputation counter a report (`POST /api/v1/reputation/report`) adds one to:
+ * `rate_limit_violations` for the reason `rate_limit_violation` (-2 each: often a
+ * misconfigured peer), `reports` for any other (-5 each: someone judged it). The reason is
+ * compared exactly (reasons match `[a-z0-9_.-]{1,64}`).
+ */
+export function counterForReport(reason: string): 'reports' | 'rate_limit_violations' {
+  return reason === RATE_LIMIT_VIOLATION_REASON ? 'rate_limit_violations' : 'reports';
+}
 
 /** Counts that are negative, fractional or not numbers count as 0 or their whole part. */
 function count(n: number): number {

@@ -10,7 +10,8 @@ export class ReputationController {
   constructor(@Inject(ReputationService) private readonly reputation: ReputationService) {}
 
   @ApiRoute({
-    summary: 'Records a report against a server; reports lower its score.',
+    summary:
+      'Records a report against a server; reports lower its score. The reason `rate_limit_violation` counts in `rate_limit_violations` (-2 each), any other in `reports` (-5 each).',
     access: 'internal',
     body: '`{ "server_id", "reason" ([a-z0-9_.-]{1,64}), "details"? (at most 1000 characters) }`',
     responses: { 201: '`{ "server_id", "reason" }`' },
@@ -26,7 +27,7 @@ export class ReputationController {
     summary: 'The reputation of a server.',
     access: 'internal',
     responses: {
-      200: '`{ "server_id", "score" (0 to 100), "reports", "rate_limit_violations", "key_conflicts", "blocked", "first_seen", "last_seen" }`',
+      200: '`{ "server_id", "score" (0 to 100), "reports", "rate_limit_violations", "key_conflicts", "blocked", "first_seen", "last_seen" }`; `rate_limit_violations`: reported ones and those of this daemon\'s own limits',
     },
     errors: ['validation_failed', 'not_found'],
   })

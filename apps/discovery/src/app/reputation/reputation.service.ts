@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ProtocolError, validateWire } from '@pager/protocol';
 import { RateLimitStore } from '@pager/server-kit';
 import { DataSource } from 'typeorm';
-import { computeScore } from '../core';
+import { computeScore, counterForReport } from '../core';
 import { rateLimitPrefix } from '../common/rate-limit-keys';
 import { requireServerId, requireValid } from '../common/server-id-param';
 import { ReputationReportDto } from './reputation.dto';
@@ -11,7 +11,12 @@ import { ReputationRecord } from './reputation.entity';
 export interface ReputationView {
   server_id: string;
   score: number;
+  /** Reports with any reason but `rate_limit_violation` (operators, tools). */
   reports: number;
+  /**
+   * Reports with the reason `rate_limit_violation` (`reputation.rate_limit_violations`) plus
+   * the violations of this daemon's own limits (`rate_limits`).
+   */
   rate_limit_violations: number;
   key_conflicts: number;
   blocked: boolean;
@@ -19,7 +24,7 @@ export interface ReputationView {
   last_seen: string;
 }
 
-type Counter = 'reports' | 'key_conflicts' | 'invalid_announcements';
+type Counter = 'reports' | 'rate_limit_violations' | 'key_conflicts' | 'invalid_announcements';
 
 /** What this daemon has observed about each server, and the score computed from it. */
 @Injectable()
@@ -49,6 +54,11 @@ export class ReputationService {
     return { server_id: report.server_id, reason: report.reason };
   }
 
+  /**
+   * Keeps the report in `reputation_reports` and adds one to the counter its reason names
+   * (`counterForReport`: `rate_limit_violation` to `rate_limit_violations`, others to
+   * `reports`), in one transaction.
+   */
   async report(serverId: string, reason: string, details: string | undefined): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       await manager.query(
@@ -56,7 +66,7 @@ export class ReputationService {
          VALUES ($1, $2, $3, now())`,
         [serverId, reason, details ?? null],
       );
-      await manager.query(upsertSql('reports'), [serverId]);
+      await manager.query(upsertSql(counterForReport(reason)), [serverId]);
     });
   }
 
@@ -72,7 +82,10 @@ export class ReputationService {
     if (row === null && !blocked && peerRows.length === 0) {
       throw new ProtocolError('not_found', `nothing is known about ${serverId}`);
     }
-    const violations = await this.rateLimits.violations(rateLimitPrefix(serverId));
+    // Reported violations (our adapter's limits) and this daemon's own limits, together.
+    const violations =
+      (row?.rateLimitViolations ?? 0) +
+      (await this.rateLimits.violations(rateLimitPrefix(serverId)));
     const reports = row?.reports ?? 0;
     const keyConflicts = row?.keyConflicts ?? 0;
     const now = new Date();
@@ -101,10 +114,12 @@ export class ReputationService {
     const rows: {
       server_id: string;
       reports: number;
+      rate_limit_violations: number;
       key_conflicts: number;
       invalid_announcements: number;
     }[] = await this.dataSource.query(
-      'SELECT server_id, reports, key_conflicts, invalid_announcements FROM reputation',
+      `SELECT server_id, reports, rate_limit_violations, key_conflicts, invalid_announcements
+       FROM reputation`,
     );
     const violations: { server_id: string; total: string }[] = await this.dataSource.query(
       `SELECT split_part(key, ':', 2) AS server_id, SUM(violations) AS total
@@ -119,7 +134,7 @@ export class ReputationService {
           reports: row.reports,
           keyConflicts: row.key_conflicts,
           invalidAnnouncements: row.invalid_announcements,
-          rateLimitViolations: violationsOf.get(row.server_id) ?? 0,
+          rateLimitViolations: row.rate_limit_violations + (violationsOf.get(row.server_id) ?? 0),
           blocked: blocked.has(row.server_id),
         }),
       );

@@ -1,5 +1,6 @@
 import { resolve, join } from 'node:path';
 import { isValidServerId } from '@pager/protocol';
+import { checkDatabaseUrl } from './database-url';
 import { ConfigError, Env, EnvReader } from './env-reader';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -14,6 +15,10 @@ export interface CommonConfig {
   adapterPort: number;
   bindAddress: string;
   discoveryInternalUrl: string;
+  /**
+   * DATABASE_URL (or the content of DATABASE_URL_FILE), its form checked (`checkDatabaseUrl`);
+   * undefined: unset or empty, the service starts an embedded PostgreSQL.
+   */
   databaseUrl: string | undefined;
   databaseSchema: string;
   /** DATABASE_POOL_MAX: connections this process opens at most (default 10). */
@@ -76,7 +81,7 @@ export function loadCommonConfig(
     adapterPort: read.int('ADAPTER_PORT', 4200, 1, 65535),
     bindAddress: read.string('BIND_ADDRESS', '127.0.0.1') as string,
     discoveryInternalUrl: read.url('DISCOVERY_INTERNAL_URL', 'http://127.0.0.1:4100'),
-    databaseUrl: read.secret('DATABASE_URL'),
+    databaseUrl: readDatabaseUrl(read, env),
     databaseSchema,
     databasePoolMax: read.int('DATABASE_POOL_MAX', DEFAULT_DATABASE_POOL_MAX, 1, 1_000),
     databaseStatementTimeoutMs: read.int(
@@ -98,6 +103,32 @@ export function loadCommonConfig(
     maxClockSkewMs: read.int('MAX_CLOCK_SKEW_MS', 300_000, 1_000, 86_400_000),
     logLevel: read.oneOf<LogLevel>('LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error']),
   };
+}
+
+/**
+ * DATABASE_URL or DATABASE_URL_FILE, checked: unset or empty means embedded; a value of only
+ * whitespace is refused (a secret that lost its content must not silently start an embedded
+ * database), and so is one not of the form
+ * `postgres[ql]://[user[:password]@]host[:port]/database` (`checkDatabaseUrl`).
+ * @throws ConfigError naming the variable and what is wrong, never the password.
+ */
+function readDatabaseUrl(read: EnvReader, env: Env): string | undefined {
+  const direct = env['DATABASE_URL'];
+  if (direct !== undefined && direct !== '' && direct.trim() === '') {
+    throw new ConfigError(
+      'DATABASE_URL is only whitespace; unset it for the embedded PostgreSQL, or give a postgres:// URL',
+    );
+  }
+  const url = read.secret('DATABASE_URL');
+  if (url === undefined) return undefined;
+  const checked = checkDatabaseUrl(url);
+  if (!checked.ok) {
+    const file = read.string('DATABASE_URL_FILE');
+    const name =
+      file === undefined ? 'DATABASE_URL' : `DATABASE_URL (from DATABASE_URL_FILE ${file})`;
+    throw new ConfigError(`${name} ${checked.problem}`);
+  }
+  return url;
 }
 
 /** Path part of a public URL, where the service mounts its public routes (`/discovery`). */

@@ -2,6 +2,12 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource, MixedList, EntitySchema } from 'typeorm';
 import { CommonConfig, DEFAULT_DATABASE_POOL_MAX } from '../config/common-config';
+import {
+  checkDatabaseUrl,
+  describeConnectFailure,
+  describeDatabaseUrl,
+  passwordOf,
+} from '../config/database-url';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres';
 
 export interface DatabaseHandle {
@@ -29,6 +35,34 @@ export interface OpenDatabaseOptions {
    * then it fails with "timeout exceeded when trying to connect", answered 503.
    */
   connectionTimeoutMs?: number;
+  /**
+   * How long the first connection at start may take, DNS, TCP, TLS and authentication
+   * together (ms, default `FIRST_CONNECT_TIMEOUT_MS`); then the start fails with
+   * `DatabaseConnectError` instead of waiting forever.
+   */
+  firstConnectTimeoutMs?: number;
+}
+
+/** The first connection at start gives up after this long (ms): docs/operations.md. */
+export const FIRST_CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * The first connection to DATABASE_URL failed at start. Its message names the URL without
+ * the password (`user:***@host:port/database`) and the cause (`describeConnectFailure`);
+ * the service prints it as its one-line reason and exits 1.
+ */
+export class DatabaseConnectError extends Error {
+  override readonly name = 'DatabaseConnectError';
+}
+
+/**
+ * The message of a failed first connection to `url` (DATABASE_URL): which database, without
+ * its password, and why. Pure.
+ */
+export function databaseConnectFailure(url: string, err: unknown): string {
+  const checked = checkDatabaseUrl(url);
+  const where = checked.ok ? describeDatabaseUrl(checked.parts) : 'the configured database';
+  return `cannot connect to DATABASE_URL ${where}: ${describeConnectFailure(err, passwordOf(url))}`;
 }
 
 export function databaseOptionsFrom(
@@ -60,9 +94,19 @@ export function databaseOptionsFrom(
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   let embedded: EmbeddedDatabase | undefined;
   const url = options.url ?? (embedded = await startEmbeddedPostgres(options.embeddedDir)).url;
-  const lock = new Client({ connectionString: url });
+  const lock = new Client({
+    connectionString: url,
+    connectionTimeoutMillis: options.firstConnectTimeoutMs ?? FIRST_CONNECT_TIMEOUT_MS,
+  });
   try {
-    await lock.connect();
+    try {
+      await lock.connect();
+    } catch (err) {
+      // An operator's URL gets a message they can act on; the embedded one is ours.
+      if (options.url !== undefined)
+        throw new DatabaseConnectError(databaseConnectFailure(options.url, err));
+      throw err;
+    }
     // Serialise schema creation and migrations across replicas starting together: the
     // session-level lock is held by `lock` while other sessions run the migrations.
     await lock.query('SELECT pg_advisory_lock(hashtext($1))', [
