@@ -41,19 +41,13 @@ import {
   AttemptSignal,
   DestinationState,
   UNPROVEN_MAX_IN_FLIGHT,
+  holdEndsMs,
   unprovenRoom,
 } from './destination-rules';
 import { DestinationStore } from './destination.store';
 import { AttemptRecord, ClaimedPage, MessageStore, QueuedPage } from '../messages/message.store';
 import { mayClaimAtOnce } from './claim-at-once';
-import {
-  AttemptOutcome,
-  NextStep,
-  nextStep,
-  pageHoldEndMs,
-  parseRetryAfter,
-  withinHold,
-} from './retry-schedule';
+import { AttemptOutcome, NextStep, nextStep, parseRetryAfter, withinHold } from './retry-schedule';
 
 /** Pages claimed at once by one replica. */
 export const MAX_IN_FLIGHT = 128;
@@ -391,7 +385,7 @@ export class DeliveryService {
     if (step.action === 'retry' && after?.state === 'unreachable') {
       // The breaker is open (this failure or another page's opened it): the page's hold
       // runs from then, and its retry must not fall after the hold's end.
-      const holdEndMs = pageHoldEndMs(page.created_at.getTime(), after, nowMs, this.config.holdMs);
+      const holdEndMs = holdEndsMs(page.created_at.getTime(), after, this.config);
       step = { ...step, atMs: withinHold(step.atMs, nowMs, holdEndMs) };
     }
     await this.apply(page, step, sent);
@@ -605,13 +599,7 @@ export class DeliveryService {
         // Written before the retry leaves, so that a later attempt (here or on another
         // replica) finds the page's one retry spent even if this process dies meanwhile.
         await this.outbox.recordAttempt({
-          messageRowId: page.id,
-          attempt: page.attempts,
-          probe: page.probe,
-          startedAt: new Date(startedMs),
-          durationMs: Date.now() - startedMs,
-          httpStatus: res.status,
-          error: code,
+          ...attemptRecordOf(page, done({ kind: 'refused', error: code }, res.status), page.probe),
           outcome: KEY_MISMATCH_RETRIED,
           digest: messageDigest(signed),
         });

@@ -3,7 +3,6 @@ import {
   RETRY_AFTER_SANE_MAX_SECONDS,
   clampRetryAfterMs,
   nextStep,
-  pageHoldEndMs,
   parseRetryAfter,
   retryAtMs,
   withinHold,
@@ -180,24 +179,6 @@ describe(retryAtMs.name, () => {
     expect(retryAtMs({ nowMs: now, retryDelayMs: 30_000, holdEndMs: now - 5_000 })).toBe(now);
     expect(withinHold(now - 1, now, undefined)).toBe(now);
     expect(withinHold(now + 5, now, undefined)).toBe(now + 5);
-  });
-});
-
-describe(pageHoldEndMs.name, () => {
-  it('counts from the later of the creation and the breaker opening for an unreachable destination', () => {
-    expect(pageHoldEndMs(1_000, { state: 'unreachable', sinceMs: 5_000 }, 9_000, 60_000)).toBe(
-      65_000,
-    );
-    expect(pageHoldEndMs(7_000, { state: 'unreachable', sinceMs: 5_000 }, 9_000, 60_000)).toBe(
-      67_000,
-    );
-  });
-
-  it('is no sooner than now + hold for a destination that is not unreachable (or unknown)', () => {
-    expect(pageHoldEndMs(1_000, { state: 'backing_off', sinceMs: 5_000 }, 9_000, 60_000)).toBe(
-      69_000,
-    );
-    expect(pageHoldEndMs(1_000, null, 9_000, 60_000)).toBe(69_000);
   });
 });
 

@@ -56,7 +56,7 @@ export function clampRetryAfterMs(
 /**
  * When a page's next attempt goes (ms since the epoch): after RETRY_DELAY_MS, or after the
  * receiver's Retry-After if longer (`retryAfterMs`, already clamped by `clampRetryAfterMs`),
- * but never beyond `holdEndMs`, the end of the page's hold (`pageHoldEndMs`): a retry that
+ * but never beyond `holdEndMs`, the end of the page's hold (destination-rules.ts `holdEndsMs`): a retry that
  * would fall after it goes at the hold end, the page's last chance, instead of the page
  * expiring unseen. Never before `nowMs`.
  */
@@ -78,24 +78,6 @@ export function withinHold(atMs: number, nowMs: number, holdEndMs: number | unde
   return Math.max(nowMs, Math.min(atMs, holdEndMs ?? Number.POSITIVE_INFINITY));
 }
 
-/**
- * The end of a page's hold as far as it can be known at `nowMs`: for a destination that is
- * `unreachable`, `holdMs` after the later of the page's creation and the breaker opening
- * (destination-rules.ts `holdEndsMs`, when the sweep ends it `destination_unreachable`);
- * otherwise the breaker can open at `nowMs` at the earliest, so no sooner than
- * `nowMs + holdMs`. Units: ms since the epoch.
- */
-export function pageHoldEndMs(
-  pageCreatedMs: number,
-  destination: { state: string; sinceMs: number } | null,
-  nowMs: number,
-  holdMs: number,
-): number {
-  if (destination?.state === 'unreachable')
-    return Math.max(pageCreatedMs, destination.sinceMs) + holdMs;
-  return Math.max(pageCreatedMs, nowMs) + holdMs;
-}
-
 /** While the daemon is down, ask again soon: the page has not spent an attempt. */
 export function daemonRetryDelayMs(policy: RetryPolicy): number {
   return Math.min(Math.max(policy.retryDelayMs, 200), 2_000);
@@ -105,7 +87,8 @@ export function daemonRetryDelayMs(policy: RetryPolicy): number {
  * What follows attempt number `attempt` (1-based) that ended with `outcome` at `nowMs`.
  * Retries wait RETRY_DELAY_MS, or longer if the receiver asked so with Retry-After (at most
  * 1 h and DELIVERY_HOLD_MS: `clampRetryAfterMs`), never beyond `holdEndMs` (the page's hold
- * end, `pageHoldEndMs`; default `nowMs + policy.holdMs`): `retryAtMs`.
+ * end, destination-rules.ts `holdEndsMs` once the breaker is open; default
+ * `nowMs + policy.holdMs`, the soonest it can open): `retryAtMs`.
  */
 export function nextStep(
   attempt: number,
